@@ -1,0 +1,32 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint check bench install clean
+
+$(BIN)/flagpost: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Flagpost needs Python 3.11 or newer as '$(PYTHON)' (set PYTHON=... to choose another)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/flagpost
+
+run: install  ## migrate the database and start the bot
+	$(BIN)/flagpost run
+
+test: install  ## the whole suite (set TEST_DATABASE_URL to add PostgreSQL)
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+check: install
+	$(BIN)/flagpost check
+
+bench: install
+	$(BIN)/python bench/flag_intake.py
+	$(BIN)/python bench/policy_search.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,9 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from bot.audit import AuditEvent
+from bot.db import Base
+from bot.delivery import OutboxMessage, SlackCard
+from bot.events import ProcessedEvent
+from bot.flags.models import Flag, FlagReport
+
+__all__ = ["AuditEvent", "Base", "Flag", "FlagReport", "OutboxMessage", "ProcessedEvent", "SlackCard"]

@@ -1,0 +1,126 @@
+"""Everything a running Flagpost holds: settings, organisation, calendar, clock, database, Slack door, delivery.
+
+Handlers reach services through `Runtime.run`, which gives the service its own session, commits, and then
+delivers what the service queued for Slack. Handlers never open a session themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import db
+from bot.calendar import BusinessCalendar
+from bot.clock import Clock, SystemClock
+from bot.config import Organization, Settings
+from bot.delivery import CardRenderer, Delivery, take_pending
+from bot.slack.door import SlackDoor, build_web_client
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class TrackedExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, able to say when all submitted work has finished (tests, shutdown)."""
+
+    def __init__(self, max_workers: int, name: str):
+        super().__init__(max_workers=max_workers, thread_name_prefix=name)
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._pending += 1
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future[Any]) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    org: Organization
+    engine: Engine
+    sessions: sessionmaker[Session]
+    door: SlackDoor
+    clock: Clock
+    calendar: BusinessCalendar
+    delivery: Delivery
+    executor: TrackedExecutor  # Bolt's listeners
+    delivery_pool: TrackedExecutor  # posts to Slack after commit, so no listener's ack waits behind them
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def run(self, service: Callable[..., T], /, **kwargs: Any) -> T:
+        """Call `service(session=…, now=…, **kwargs)` in one transaction; once it is committed, deliver
+        what it queued for Slack in the background. Anything that fails stays due for the scheduler."""
+        session = self.sessions()
+        try:
+            result = service(session=session, now=self.clock.now(), **kwargs)
+            session.commit()
+            cards, messages = take_pending(session)
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        if cards or messages:
+            self.delivery_pool.submit(self.delivery.deliver, cards, messages)
+        return result
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """True once every listener and every delivery started so far has finished."""
+        return self.executor.wait_idle(timeout) and self.delivery_pool.wait_idle(timeout)
+
+    def read(self, query: Callable[..., T], /, **kwargs: Any) -> T:
+        """Call a read-only service with its own session."""
+        with self.sessions() as session:
+            return query(session=session, **kwargs)
+
+
+def card_renderers() -> dict[str, CardRenderer]:
+    from bot.flags.cards import render_flag_card
+
+    return {"flag": render_flag_card}
+
+
+def build_runtime(
+    settings: Settings,
+    org: Organization,
+    *,
+    clock: Clock | None = None,
+    retry_interval: RetryIntervalCalculator | None = None,
+    engine: Engine | None = None,
+) -> Runtime:
+    engine = engine or db.make_engine(settings.database_url)
+    sessions = db.make_session_factory(engine)
+    clock = clock or SystemClock()
+    door = SlackDoor(build_web_client(settings.bot_token, settings.slack_api_url, retry_interval))
+    return Runtime(
+        settings=settings,
+        org=org,
+        engine=engine,
+        sessions=sessions,
+        door=door,
+        clock=clock,
+        calendar=BusinessCalendar.for_organization(org),
+        delivery=Delivery(sessions, door, clock, card_renderers()),
+        executor=TrackedExecutor(max_workers=16, name="listener"),
+        delivery_pool=TrackedExecutor(max_workers=4, name="delivery"),
+    )

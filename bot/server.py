@@ -1,0 +1,64 @@
+"""HTTP mode: one WSGI app with `POST /slack/events` and `GET /healthz`, served by waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import db
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything absurd
+
+StartResponse = Callable[..., Any]
+
+
+def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> Iterable[bytes]:
+    data = json.dumps(payload).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def health(rt: Runtime) -> tuple[bool, dict[str, Any]]:
+    try:
+        db.ping(rt.engine)
+    except SQLAlchemyError as exc:
+        return False, {"status": "unhealthy", "database": f"unreachable: {type(exc).__name__}"}
+    return True, {"status": "ok", "database": "ok", "organization": rt.org.name}
+
+
+def make_wsgi_app(rt: Runtime, app: App) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            ok, payload = health(rt)
+            return _json(start_response, "200 OK" if ok else "503 Service Unavailable", payload)
+        if path == EVENTS_PATH:
+            if method != "POST":
+                return _json(start_response, "405 Method Not Allowed", {"error": "use POST"})
+            if int(environ.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+                return _json(start_response, "413 Payload Too Large", {"error": "request too large"})
+            return slack(environ, start_response)
+        return _json(start_response, "404 Not Found", {"error": "not found"})
+
+    return wsgi
+
+
+def make_http_server(rt: Runtime, app: App, host: str, port: int, threads: int = 16) -> Any:
+    """A waitress server object; `.run()` serves until `.close()`. Port 0 picks a free port."""
+    from waitress.server import create_server
+
+    return create_server(make_wsgi_app(rt, app), host=host, port=port, threads=threads, ident="flagpost")
