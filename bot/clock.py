@@ -21,7 +21,7 @@ class FrozenClock:
     def __init__(self, start: datetime):
         if start.tzinfo is None:
             raise ValueError("FrozenClock needs an aware datetime")
-        self._now = start
+        self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
         return self._now

@@ -62,3 +62,17 @@ def make_http_server(rt: Runtime, app: App, host: str, port: int, threads: int =
     from waitress.server import create_server
 
     return create_server(make_wsgi_app(rt, app), host=host, port=port, threads=threads, ident="flagpost")
+
+
+def stop_http_server(server: Any, thread: Any = None, timeout: float = 10.0) -> None:
+    """Stop a server that `.run()`s in another thread: close its sockets from inside its own loop
+    (closing them from outside races with select), let the loop end, then stop the worker threads."""
+
+    def close_everything() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    server.trigger.pull_trigger(close_everything)
+    if thread is not None:
+        thread.join(timeout)
+    server.task_dispatcher.shutdown(timeout=timeout)

@@ -12,7 +12,7 @@ from bot.errors import InvalidInput
 from bot.flags import service
 from bot.flags.blocks import intake_modal, receipt_text, receipt_view, resolve_modal, usage_text
 from bot.flags.ids import FlagIds
-from bot.flags.urls import SCHEME, find_url
+from bot.flags.urls import find_url, looks_like_link
 from bot.runtime import Runtime
 from handlers.kit import form_values, item_id, metadata
 
@@ -34,12 +34,10 @@ def register(app: App, rt: Runtime) -> None:
     def flag_command(ack: Ack, command: dict[str, Any]) -> None:
         text = (command.get("text") or "").strip()
         url, note = find_url(text)
-        if url is None and text:
-            first = text.split()[0]
-            if SCHEME.match(first) or "." in first.strip("<>").split("/")[0]:
-                url, note = first, text[len(first):].strip()  # looks like a link: validate it as one
+        if url is None and text and looks_like_link(first := text.split()[0]):
+            url, note = first, text[len(first):].strip()  # meant as a link: validate it as one
         if text.lower() in ("help", "?"):
-            ack(text=usage_text())
+            ack(text=usage_text(), response_type="ephemeral")
             return
         if url is None or not note:
             ack()
@@ -47,7 +45,7 @@ def register(app: App, rt: Runtime) -> None:
             rt.door.open_view(command["trigger_id"], intake_modal(url=url or "", note=note, private_metadata=origin))
             return
         receipt = file(command["user_id"], url, note, "command")
-        ack(text=receipt_text(receipt))
+        ack(text=receipt_text(receipt), response_type="ephemeral")
 
     @app.shortcut(FlagIds.MESSAGE_SHORTCUT)
     def flag_message(ack: Ack, shortcut: dict[str, Any]) -> None:

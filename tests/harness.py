@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.runtime import Runtime
+from bot.server import stop_http_server
 from bot.slack import signing
 from bot.slack.standin import SlackStandIn
 
@@ -50,7 +51,7 @@ class BotClient:
 
     def close(self) -> None:
         self.wait()
-        self.server.close()
+        stop_http_server(self.server, self._thread)
         self.rt.executor.shutdown(wait=True)
         self.rt.delivery_pool.shutdown(wait=True)
 
@@ -76,6 +77,11 @@ class BotClient:
                 return HttpResult(response.status, response.read().decode(), time.perf_counter() - started)
         except urllib.error.HTTPError as error:
             return HttpResult(error.code, error.read().decode(), time.perf_counter() - started)
+
+    def query(self, read: Any) -> Any:
+        """Look at the database the way the bot left it: `bot.query(lambda s: s.get(Flag, 1))`."""
+        with self.rt.sessions() as session:
+            return read(session)
 
     def wait(self) -> None:
         """Until every listener and every Slack delivery started so far has finished."""

@@ -30,7 +30,7 @@ def test_url_verification_echoes_the_challenge(bot: BotClient) -> None:
 def test_unsigned_request_is_refused(bot: BotClient) -> None:
     body = signing.slash_command_body("/flag", "https://facebook.com/x hello", EMPLOYEE)
     assert bot.post(body, signing.FORM, sign=False).status == 401
-    assert bot.rt.read(lambda session: session.scalar(select(func.count()).select_from(ProcessedEvent))) == 0
+    assert bot.query(lambda s: s.scalar(select(func.count()).select_from(ProcessedEvent))) == 0
 
 
 def test_wrong_signature_is_refused(bot: BotClient) -> None:

@@ -123,3 +123,11 @@ def find_url(text: str) -> tuple[str | None, str]:
     url = match.group(1) or match.group(2)
     rest = (text[: match.start()] + " " + text[match.end():]).strip()
     return url.rstrip(".,);!?"), re.sub(r"\s{2,}", " ", rest)
+
+
+DOMAIN_LIKE = re.compile(r"^<?[\w-]+(\.[\w-]+)+(/|>|$)")
+
+
+def looks_like_link(token: str) -> bool:
+    """Whether a word was meant as a link (so a broken one gets an error rather than being read as a note)."""
+    return bool(SCHEME.match(token) or "//" in token or DOMAIN_LIKE.match(token))

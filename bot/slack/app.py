@@ -91,9 +91,8 @@ def build_error_handler(rt: Runtime) -> Callable[..., BoltResponse | None]:
 def build_app(rt: Runtime) -> App:
     settings = rt.settings
     app = App(
-        token=settings.bot_token,
         signing_secret=settings.signing_secret or SOCKET_MODE_PLACEHOLDER_SECRET,
-        client=rt.door.client,
+        client=rt.door.client,  # carries the bot token, SLACK_API_URL and the retry handlers
         listener_executor=rt.executor,
         token_verification_enabled=False,  # `flagpost run` and `flagpost check` call auth.test themselves
         raise_error_for_unhandled_request=False,
