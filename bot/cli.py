@@ -31,8 +31,10 @@ def prepare_database(url: str) -> None:
     try:
         db.upgrade(url)
     except SQLAlchemyError as exc:
-        raise ConfigError(f"the database at DATABASE_URL could not be prepared: {exc.__class__.__name__}: "
-                          f"{str(exc).splitlines()[0]}") from None
+        raise ConfigError(
+            f"the database at DATABASE_URL could not be prepared: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
 
 
 def cmd_run(settings: Settings) -> int:
@@ -55,8 +57,10 @@ def cmd_run(settings: Settings) -> int:
         log.info("connected to Slack as %s in %s", identity.get("user"), identity.get("team"))
     except SlackCallFailed as exc:
         if exc.error in FATAL_AUTH_ERRORS:
-            print(f"Slack refused SLACK_BOT_TOKEN ({exc.error}). Copy the Bot User OAuth Token from your "
-                  "Slack app's 'OAuth & Permissions' page.")
+            print(
+                f"Slack refused SLACK_BOT_TOKEN ({exc.error}). Copy the Bot User OAuth Token from your "
+                "Slack app's 'OAuth & Permissions' page."
+            )
             return 2
         log.warning("could not verify the bot token with Slack (%s); starting anyway", exc.error)
     scheduler = start_scheduler(rt)
@@ -68,8 +72,9 @@ def cmd_run(settings: Settings) -> int:
             SocketModeHandler(app, settings.app_token).start()
         else:
             server = make_http_server(rt, app, host="0.0.0.0", port=settings.port)
-            log.info("Flagpost for %s: HTTP on port %s (POST /slack/events, GET /healthz)", org.name,
-                     settings.port)
+            log.info(
+                "Flagpost for %s: HTTP on port %s (POST /slack/events, GET /healthz)", org.name, settings.port
+            )
             server.run()
     except KeyboardInterrupt:
         pass
@@ -90,8 +95,11 @@ def cmd_check(settings: Settings) -> int:
     org = None
     try:
         org = load_organization(settings.org_file)
-        _say(True, f"organisation file {settings.org_file}: {org.name}, {org.timezone}, "
-                   f"holidays of {org.holiday_region}")
+        _say(
+            True,
+            f"organisation file {settings.org_file}: {org.name}, {org.timezone}, "
+            f"holidays of {org.holiday_region}",
+        )
     except ConfigError as exc:
         _say(False, f"organisation file: {exc.message}")
         problems += 1
@@ -99,7 +107,11 @@ def cmd_check(settings: Settings) -> int:
         engine = db.make_engine(settings.database_url)
         db.ping(engine)
         current, head = db.current_revision(engine), db.head_revision(settings.database_url)
-        state = "up to date" if current == head else f"at {current or 'empty'}, newest is {head}: run 'flagpost db upgrade'"
+        state = (
+            "up to date"
+            if current == head
+            else f"at {current or 'empty'}, newest is {head}: run 'flagpost db upgrade'"
+        )
         _say(True, f"database {engine.url.render_as_string(hide_password=True)}: reachable, schema {state}")
     except (SQLAlchemyError, ConfigError) as exc:
         _say(False, f"database: {getattr(exc, 'message', None) or str(exc).splitlines()[0]}")

@@ -223,9 +223,7 @@ def load_organization(path: Path) -> Organization:
         if key not in CHANNEL_KEYS:
             raise reader.fail(f"[channels] {key}", f"is not a known channel ({', '.join(CHANNEL_KEYS)})")
         if not isinstance(value, str) or not CHANNEL_ID.match(value):
-            raise reader.fail(
-                f"[channels] {key}", f"{value!r} is not a Slack channel id (like C012ABCDEF)"
-            )
+            raise reader.fail(f"[channels] {key}", f"{value!r} is not a Slack channel id (like C012ABCDEF)")
         channels[key] = value
     if "moderation" not in channels:
         raise reader.fail("[channels] moderation", "is missing: flags need a moderation channel")

@@ -69,7 +69,9 @@ def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, **kwargs)
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise ConfigError(f"DATABASE_URL {url!r} is not a database address Flagpost can use ({exc})") from None
+        raise ConfigError(
+            f"DATABASE_URL {url!r} is not a database address Flagpost can use ({exc})"
+        ) from None
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

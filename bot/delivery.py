@@ -101,8 +101,15 @@ def queue_message(
     if kind != "dm" and not channel:
         raise ValueError("a channel or ephemeral message needs a channel")
     message = OutboxMessage(
-        kind=kind, channel=channel, user=dm_user or ephemeral_user, text=text, blocks=blocks,
-        thread_ts=thread_ts, created_at=now, due_at=now, attempts=0,
+        kind=kind,
+        channel=channel,
+        user=dm_user or ephemeral_user,
+        text=text,
+        blocks=blocks,
+        thread_ts=thread_ts,
+        created_at=now,
+        due_at=now,
+        attempts=0,
     )
     session.add(message)
     _pending(session)["messages"].append(message)
@@ -115,12 +122,20 @@ def touch_card(session: Session, *, item_type: str, item_id: int, channel: str, 
         select(SlackCard).where(SlackCard.item_type == item_type, SlackCard.item_id == item_id)
     )
     if card is None:
-        card = SlackCard(item_type=item_type, item_id=item_id, channel=channel, version=1, synced_version=0,
-                         attempts=0, due_at=now)
+        card = SlackCard(
+            item_type=item_type,
+            item_id=item_id,
+            channel=channel,
+            version=1,
+            synced_version=0,
+            attempts=0,
+            due_at=now,
+        )
         session.add(card)
     else:
         session.execute(
-            update(SlackCard).where(SlackCard.id == card.id)
+            update(SlackCard)
+            .where(SlackCard.id == card.id)
             .values(version=SlackCard.version + 1, due_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -178,8 +193,10 @@ class Delivery:
                 select(SlackCard.id).where(SlackCard.due_at <= now).order_by(SlackCard.due_at).limit(limit)
             ).all()
             message_ids = session.scalars(
-                select(OutboxMessage.id).where(OutboxMessage.due_at <= now)
-                .order_by(OutboxMessage.due_at).limit(limit)
+                select(OutboxMessage.id)
+                .where(OutboxMessage.due_at <= now)
+                .order_by(OutboxMessage.due_at)
+                .limit(limit)
             ).all()
         sent = sum(self._safely(self.sync_card, card_id) for card_id in card_ids)
         return sent + sum(self._safely(self.send_message, message_id) for message_id in message_ids)
@@ -254,8 +271,16 @@ class Delivery:
             card.due_at = now + _backoff(card.attempts)
             session.commit()
             level = logging.ERROR if exc.permanent or card.attempts >= 5 else logging.WARNING
-            log.log(level, "card %s (%s %s) not delivered, attempt %s: %s; retrying at %s", card_id,
-                    card.item_type, card.item_id, card.attempts, exc.error, card.due_at.isoformat())
+            log.log(
+                level,
+                "card %s (%s %s) not delivered, attempt %s: %s; retrying at %s",
+                card_id,
+                card.item_type,
+                card.item_id,
+                card.attempts,
+                exc.error,
+                card.due_at.isoformat(),
+            )
 
     # ----- messages
     def send_message(self, message_id: int) -> bool:
@@ -285,8 +310,9 @@ class Delivery:
                     log.warning("message %s dropped: %s", message_id, exc.error)
                 else:
                     message.due_at = now + _backoff(message.attempts)
-                    log.warning("message %s not delivered (attempt %s): %s", message_id, message.attempts,
-                                exc.error)
+                    log.warning(
+                        "message %s not delivered (attempt %s): %s", message_id, message.attempts, exc.error
+                    )
                 session.commit()
                 return False
             message.sent_at = self.clock.now()

@@ -33,8 +33,13 @@ def run_due_work(rt: Runtime) -> None:
 def start_scheduler(rt: Runtime) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
-        run_due_work, "interval", seconds=DUE_WORK_INTERVAL_SECONDS, args=[rt], id="due-work",
-        max_instances=1, coalesce=True,
+        run_due_work,
+        "interval",
+        seconds=DUE_WORK_INTERVAL_SECONDS,
+        args=[rt],
+        id="due-work",
+        max_instances=1,
+        coalesce=True,
     )
     scheduler.start()
     return scheduler

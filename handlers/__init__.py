@@ -8,6 +8,7 @@ from bot.runtime import Runtime
 
 
 def register_all(app: App, rt: Runtime) -> None:
-    from handlers import flags
+    from handlers import flags, home
 
     flags.register(app, rt)
+    home.register(app, rt)

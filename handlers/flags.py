@@ -26,23 +26,35 @@ def _message_to_note(text: str) -> str:
 
 
 def register(app: App, rt: Runtime) -> None:
-    def file(reporter: str, url: str | None, note: str | None, source: str, **choices: Any) -> service.FlagReceipt:
-        return rt.run(service.file_flag, org=rt.org, calendar=rt.calendar, reporter=reporter, url=url,
-                      note=note, source=source, **choices)
+    def file(
+        reporter: str, url: str | None, note: str | None, source: str, **choices: Any
+    ) -> service.FlagReceipt:
+        return rt.run(
+            service.file_flag,
+            org=rt.org,
+            calendar=rt.calendar,
+            reporter=reporter,
+            url=url,
+            note=note,
+            source=source,
+            **choices,
+        )
 
     @app.command(FlagIds.COMMAND)
     def flag_command(ack: Ack, command: dict[str, Any]) -> None:
         text = (command.get("text") or "").strip()
         url, note = find_url(text)
         if url is None and text and looks_like_link(first := text.split()[0]):
-            url, note = first, text[len(first):].strip()  # meant as a link: validate it as one
+            url, note = first, text[len(first) :].strip()  # meant as a link: validate it as one
         if text.lower() in ("help", "?"):
             ack(text=usage_text(), response_type="ephemeral")
             return
         if url is None or not note:
             ack()
             origin = json.dumps({"channel": command.get("channel_id")})
-            rt.door.open_view(command["trigger_id"], intake_modal(url=url or "", note=note, private_metadata=origin))
+            rt.door.open_view(
+                command["trigger_id"], intake_modal(url=url or "", note=note, private_metadata=origin)
+            )
             return
         receipt = file(command["user_id"], url, note, "command")
         ack(text=receipt_text(receipt), response_type="ephemeral")
@@ -54,16 +66,23 @@ def register(app: App, rt: Runtime) -> None:
         url, _rest = find_url(message.get("text") or "")
         note = _message_to_note(message.get("text") or "")
         origin = json.dumps({"channel": (shortcut.get("channel") or {}).get("id"), "ts": message.get("ts")})
-        rt.door.open_view(shortcut["trigger_id"], intake_modal(url=url or "", note=note, private_metadata=origin))
+        rt.door.open_view(
+            shortcut["trigger_id"], intake_modal(url=url or "", note=note, private_metadata=origin)
+        )
 
     @app.view(FlagIds.INTAKE_MODAL)
     def flag_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = form_values(view)
         source = "shortcut" if metadata(view).get("ts") else "modal"
         try:
-            receipt = file(body["user"]["id"], values.get(FlagIds.URL_BLOCK), values.get(FlagIds.NOTE_BLOCK),
-                           source, kind=values.get(FlagIds.KIND_BLOCK),
-                           priority=values.get(FlagIds.PRIORITY_BLOCK))
+            receipt = file(
+                body["user"]["id"],
+                values.get(FlagIds.URL_BLOCK),
+                values.get(FlagIds.NOTE_BLOCK),
+                source,
+                kind=values.get(FlagIds.KIND_BLOCK),
+                priority=values.get(FlagIds.PRIORITY_BLOCK),
+            )
         except InvalidInput as error:
             if error.field is None:
                 raise
@@ -95,9 +114,14 @@ def register(app: App, rt: Runtime) -> None:
     def resolve_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = form_values(view)
         try:
-            rt.run(service.resolve, org=rt.org, flag_id=item_id(view.get("private_metadata"), "flag"),
-                   actor=body["user"]["id"], outcome=values.get(FlagIds.OUTCOME_BLOCK) or "",
-                   note=values.get(FlagIds.RESOLUTION_NOTE_BLOCK))
+            rt.run(
+                service.resolve,
+                org=rt.org,
+                flag_id=item_id(view.get("private_metadata"), "flag"),
+                actor=body["user"]["id"],
+                outcome=values.get(FlagIds.OUTCOME_BLOCK) or "",
+                note=values.get(FlagIds.RESOLUTION_NOTE_BLOCK),
+            )
         except InvalidInput as error:
             if error.field is None:
                 raise

@@ -43,7 +43,9 @@ DIRECTOR, CAO, IT, COMMS, ADMIN = "U0DIR0001", "U0CAO0001", "U0ITS0001", "U0COM0
 def with_schema(url: str, schema: str) -> str:
     """A PostgreSQL URL whose connections work inside `schema` only."""
     parsed = make_url(db.normalize_url(url))
-    return parsed.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    return parsed.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
 
 
 def reset_pg_schema(url: str, schema: str) -> str:
@@ -106,15 +108,28 @@ def org() -> Organization:
 
 
 def make_settings(database_url: str, slack: SlackStandIn) -> Settings:
-    return Settings(bot_token="xoxb-test", signing_secret=SIGNING_SECRET, app_token=None,
-                    slack_api_url=slack.api_url, database_url=database_url, org_file=ORG_FILE, port=0)
+    return Settings(
+        bot_token="xoxb-test",
+        signing_secret=SIGNING_SECRET,
+        app_token=None,
+        slack_api_url=slack.api_url,
+        database_url=database_url,
+        org_file=ORG_FILE,
+        port=0,
+    )
 
 
 @pytest.fixture
-def runtime(database_url: str, slack: SlackStandIn, clock: FrozenClock, org: Organization) -> Iterator[Runtime]:
+def runtime(
+    database_url: str, slack: SlackStandIn, clock: FrozenClock, org: Organization
+) -> Iterator[Runtime]:
     slack.reset()
-    rt = build_runtime(make_settings(database_url, slack), org, clock=clock,
-                       retry_interval=FixedValueRetryIntervalCalculator(0))
+    rt = build_runtime(
+        make_settings(database_url, slack),
+        org,
+        clock=clock,
+        retry_interval=FixedValueRetryIntervalCalculator(0),
+    )
     yield rt
     rt.engine.dispose()
 
@@ -126,3 +141,27 @@ def bot(runtime: Runtime, slack: SlackStandIn) -> Iterator[BotClient]:
     client = BotClient(runtime, app, slack, server)
     yield client
     client.close()
+
+
+# ----- proof that PostgreSQL was really used (CI sets FLAGPOST_REQUIRE_POSTGRES=1)
+
+_postgres_outcomes: dict[str, int] = {"passed": 0, "skipped": 0, "failed": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if "postgresql" in report.nodeid and (report.when == "call" or report.outcome == "skipped"):
+        _postgres_outcomes[report.outcome] = _postgres_outcomes.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(
+        "PostgreSQL tests: {passed} passed, {skipped} skipped, {failed} failed".format(**_postgres_outcomes)
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("FLAGPOST_REQUIRE_POSTGRES") and (
+        _postgres_outcomes["passed"] == 0 or _postgres_outcomes["skipped"]
+    ):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print("\nFLAGPOST_REQUIRE_POSTGRES is set but PostgreSQL tests were skipped or none ran.")

@@ -56,14 +56,22 @@ class BotClient:
         self.rt.delivery_pool.shutdown(wait=True)
 
     # ----- raw HTTP
-    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None,
-             sign: bool = True, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> HttpResult:
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        sign: bool = True,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+    ) -> HttpResult:
         all_headers = {"Content-Type": content_type, "Connection": "close"}
         if sign:
             all_headers.update(signing.signed_headers(secret, body, timestamp))
         all_headers.update(headers or {})
-        request = urllib.request.Request(self.base_url + "/slack/events", data=body.encode(), headers=all_headers,
-                                         method="POST")
+        request = urllib.request.Request(
+            self.base_url + "/slack/events", data=body.encode(), headers=all_headers, method="POST"
+        )
         return self._send(request)
 
     def get(self, path: str) -> HttpResult:
@@ -88,10 +96,17 @@ class BotClient:
         assert self.rt.wait_idle(timeout=30), "background work did not finish"
 
     # ----- Slack's request shapes
-    def command(self, command: str, text: str, user: str, channel: str = "C0GENERAL", wait: bool = True) -> HttpResult:
-        body = signing.slash_command_body(command, text, user, channel,
-                                          response_url=self.slack.response_url("cmd"),
-                                          trigger_id=f"{next(_trigger_ids)}.trigger")
+    def command(
+        self, command: str, text: str, user: str, channel: str = "C0GENERAL", wait: bool = True
+    ) -> HttpResult:
+        body = signing.slash_command_body(
+            command,
+            text,
+            user,
+            channel,
+            response_url=self.slack.response_url("cmd"),
+            trigger_id=f"{next(_trigger_ids)}.trigger",
+        )
         result = self.post(body, signing.FORM)
         if wait:
             self.wait()
@@ -103,21 +118,41 @@ class BotClient:
             self.wait()
         return result
 
-    def click(self, action_id: str, value: str, user: str, block_id: str = "b", channel: str = "C0MODERATE",
-              message_ts: str = "1700000000.000001", wait: bool = True) -> HttpResult:
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        user: str,
+        block_id: str = "b",
+        channel: str = "C0MODERATE",
+        message_ts: str = "1700000000.000001",
+        wait: bool = True,
+    ) -> HttpResult:
         payload = {
             "type": "block_actions",
             "user": {"id": user, "username": user.lower(), "team_id": "T0TOWN"},
             "api_app_id": "A0FLAGPOST",
             "team": {"id": "T0TOWN"},
-            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
             "channel": {"id": channel},
             "trigger_id": f"{next(_trigger_ids)}.trigger",
             "response_url": self.slack.response_url("action"),
             "message": {"type": "message", "ts": message_ts, "text": "card", "blocks": []},
             "state": {"values": {}},
-            "actions": [{"action_id": action_id, "block_id": block_id, "value": value, "type": "button",
-                         "action_ts": "1700000001.000001"}],
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "value": value,
+                    "type": "button",
+                    "action_ts": "1700000001.000001",
+                }
+            ],
         }
         return self.interactive(payload, wait=wait)
 
@@ -131,8 +166,14 @@ class BotClient:
             "channel": {"id": "C0MODERATE"},
             "trigger_id": f"{next(_trigger_ids)}.trigger",
             "response_url": self.slack.response_url("action"),
-            "actions": [{"action_id": action_id, "block_id": block_id, "type": "static_select",
-                         "selected_option": {"value": option_value, "text": {"type": "plain_text", "text": "x"}}}],
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "type": "static_select",
+                    "selected_option": {"value": option_value, "text": {"type": "plain_text", "text": "x"}},
+                }
+            ],
         }
         return self.interactive(payload)
 
@@ -146,7 +187,9 @@ class BotClient:
             element = block["element"]
             value = values.get(block_id)
             if element["type"] in ("static_select", "radio_buttons"):
-                option = {"value": value, "text": {"type": "plain_text", "text": str(value)}} if value else None
+                option = (
+                    {"value": value, "text": {"type": "plain_text", "text": str(value)}} if value else None
+                )
                 state[block_id] = {element["action_id"]: {"type": element["type"], "selected_option": option}}
             else:
                 state[block_id] = {element["action_id"]: {"type": element["type"], "value": value}}
@@ -156,13 +199,21 @@ class BotClient:
             "user": {"id": user, "username": user.lower(), "team_id": "T0TOWN"},
             "api_app_id": "A0FLAGPOST",
             "trigger_id": f"{next(_trigger_ids)}.trigger",
-            "view": {**view, "id": "V0001", "team_id": "T0TOWN", "state": {"values": state},
-                     "hash": "1.abc", "private_metadata": view.get("private_metadata", "")},
+            "view": {
+                **view,
+                "id": "V0001",
+                "team_id": "T0TOWN",
+                "state": {"values": state},
+                "hash": "1.abc",
+                "private_metadata": view.get("private_metadata", ""),
+            },
             "response_urls": [],
         }
         return self.interactive(payload)
 
-    def message_shortcut(self, callback_id: str, user: str, text: str, channel: str = "C0GENERAL") -> HttpResult:
+    def message_shortcut(
+        self, callback_id: str, user: str, text: str, channel: str = "C0GENERAL"
+    ) -> HttpResult:
         payload = {
             "type": "message_action",
             "callback_id": callback_id,
@@ -176,8 +227,13 @@ class BotClient:
         }
         return self.interactive(payload)
 
-    def event(self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None,
-              wait: bool = True) -> HttpResult:
+    def event(
+        self,
+        event: dict[str, Any],
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        wait: bool = True,
+    ) -> HttpResult:
         body = {
             "token": "verification_token",
             "team_id": "T0TOWN",
@@ -186,10 +242,13 @@ class BotClient:
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(_event_ids):08d}",
             "event_time": 1700000000,
-            "authorizations": [{"team_id": "T0TOWN", "user_id": "UFLAGPOST", "is_bot": True,
-                                "is_enterprise_install": False}],
+            "authorizations": [
+                {"team_id": "T0TOWN", "user_id": "UFLAGPOST", "is_bot": True, "is_enterprise_install": False}
+            ],
         }
-        headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
+        headers = (
+            {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
+        )
         result = self.post(signing.event_body(body), signing.JSON, headers=headers)
         if wait:
             self.wait()

@@ -29,9 +29,15 @@ def flag_row(bot: BotClient, flag_id: int = 1) -> Flag:
 
 
 def audit_actions(bot: BotClient, flag_id: int = 1) -> list[str]:
-    return bot.query(lambda s: list(s.scalars(
-        select(AuditEvent.action).where(AuditEvent.item_type == "flag", AuditEvent.item_id == flag_id)
-        .order_by(AuditEvent.id))))
+    return bot.query(
+        lambda s: list(
+            s.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.item_type == "flag", AuditEvent.item_id == flag_id)
+                .order_by(AuditEvent.id)
+            )
+        )
+    )
 
 
 def file(bot: BotClient, text: str = f"{POST} Someone asks when the pool reopens?", user: str = EMPLOYEE):
@@ -45,6 +51,7 @@ def last_response(bot: BotClient) -> str:
 
 # ----- intake
 
+
 def test_fast_path_files_at_once_and_posts_one_card(bot: BotClient) -> None:
     result = file(bot)
     assert result.status == 200
@@ -55,8 +62,12 @@ def test_fast_path_files_at_once_and_posts_one_card(bot: BotClient) -> None:
     assert "F-1 · Public question" in text
     assert "Facebook" in text and f"<@{EMPLOYEE}>" in text
     assert "Open" in text
-    actions = [element["action_id"] for block in card.blocks if block["type"] == "actions"
-               for element in block["elements"]]
+    actions = [
+        element["action_id"]
+        for block in card.blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
     assert {FlagIds.CLAIM, FlagIds.RESOLVE, FlagIds.ESCALATE} <= set(actions)
     flag = flag_row(bot)
     assert flag.status == Status.OPEN and flag.kind == "question" and flag.kind_guessed
@@ -69,16 +80,27 @@ def test_bare_flag_opens_the_form_and_the_form_files(bot: BotClient) -> None:
     assert bot.command("/flag", "", EMPLOYEE).status == 200
     view = bot.last_view()
     assert view["callback_id"] == FlagIds.INTAKE_MODAL
-    result = bot.submit(view, {FlagIds.URL_BLOCK: "https://x.com/someone/status/42",
-                               FlagIds.KIND_BLOCK: "misinformation", FlagIds.PRIORITY_BLOCK: "council",
-                               FlagIds.NOTE_BLOCK: "Says council raised taxes 40%, it was 2%"}, EMPLOYEE)
+    result = bot.submit(
+        view,
+        {
+            FlagIds.URL_BLOCK: "https://x.com/someone/status/42",
+            FlagIds.KIND_BLOCK: "misinformation",
+            FlagIds.PRIORITY_BLOCK: "council",
+            FlagIds.NOTE_BLOCK: "Says council raised taxes 40%, it was 2%",
+        },
+        EMPLOYEE,
+    )
     assert result.status == 200
     answer = result.json()
     assert answer["response_action"] == "update"
     assert "F-1" in json.dumps(answer["view"])
     flag = flag_row(bot)
     assert (flag.kind, flag.priority, flag.platform, flag.kind_guessed) == (
-        "misinformation", "council", "X/Twitter", False)
+        "misinformation",
+        "council",
+        "X/Twitter",
+        False,
+    )
     assert len(cards(bot)) == 1
 
 
@@ -99,28 +121,44 @@ def test_a_note_without_a_link_opens_the_form_with_the_note(bot: BotClient) -> N
 
 
 def test_message_shortcut_prefills_the_form_from_the_message(bot: BotClient) -> None:
-    bot.message_shortcut(FlagIds.MESSAGE_SHORTCUT, EMPLOYEE,
-                         "Look at this <https://www.reddit.com/r/alberta/comments/xyz|thread> about the arena")
+    bot.message_shortcut(
+        FlagIds.MESSAGE_SHORTCUT,
+        EMPLOYEE,
+        "Look at this <https://www.reddit.com/r/alberta/comments/xyz|thread> about the arena",
+    )
     view = bot.last_view()
     blocks = {b.get("block_id"): b for b in view["blocks"]}
-    assert blocks[FlagIds.URL_BLOCK]["element"]["initial_value"] == "https://www.reddit.com/r/alberta/comments/xyz"
+    assert (
+        blocks[FlagIds.URL_BLOCK]["element"]["initial_value"]
+        == "https://www.reddit.com/r/alberta/comments/xyz"
+    )
     assert "thread about the arena" in blocks[FlagIds.NOTE_BLOCK]["element"]["initial_value"]
-    result = bot.submit(view, {FlagIds.URL_BLOCK: "https://www.reddit.com/r/alberta/comments/xyz",
-                               FlagIds.KIND_BLOCK: "question", FlagIds.PRIORITY_BLOCK: "program",
-                               FlagIds.NOTE_BLOCK: "thread about the arena"}, EMPLOYEE)
+    result = bot.submit(
+        view,
+        {
+            FlagIds.URL_BLOCK: "https://www.reddit.com/r/alberta/comments/xyz",
+            FlagIds.KIND_BLOCK: "question",
+            FlagIds.PRIORITY_BLOCK: "program",
+            FlagIds.NOTE_BLOCK: "thread about the arena",
+        },
+        EMPLOYEE,
+    )
     assert result.json()["response_action"] == "update"
     assert bot.query(lambda s: s.scalar(select(FlagReport.source))) == "shortcut"
     assert "Reddit" in cards(bot)[0].all_text()
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("htp//facebook hello there", "not a web link"),
-    ("https://nodot hello", "not a web link"),
-    ("javascript:alert(1) click me", "Only web links"),
-    ("file:///etc/passwd look", "Only web links"),
-    ("ftp://town.ca/file see this", "Only web links"),
-    (f"{POST} " + "x" * 3001, "under 3,000"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("htp//facebook hello there", "not a web link"),
+        ("https://nodot hello", "not a web link"),
+        ("javascript:alert(1) click me", "Only web links"),
+        ("file:///etc/passwd look", "Only web links"),
+        ("ftp://town.ca/file see this", "Only web links"),
+        (f"{POST} " + "x" * 3001, "under 3,000"),
+    ],
+)
 def test_bad_input_on_the_fast_path_gets_plain_words(bot: BotClient, text: str, expected: str) -> None:
     result = bot.command("/flag", text, EMPLOYEE)
     assert result.status == 200
@@ -129,17 +167,34 @@ def test_bad_input_on_the_fast_path_gets_plain_words(bot: BotClient, text: str, 
     assert cards(bot) == [] and bot.query(lambda s: s.scalar(select(Flag))) is None
 
 
-@pytest.mark.parametrize(("values", "field", "expected"), [
-    ({FlagIds.URL_BLOCK: "https://facebook.com/p/1", FlagIds.NOTE_BLOCK: "   \n  "}, FlagIds.NOTE_BLOCK,
-     "add a short note"),
-    ({FlagIds.URL_BLOCK: "https://facebook.com/p/1", FlagIds.NOTE_BLOCK: ""}, FlagIds.NOTE_BLOCK, "add a short note"),
-    ({FlagIds.URL_BLOCK: "javascript:alert(1)", FlagIds.NOTE_BLOCK: "x"}, FlagIds.URL_BLOCK, "Only web links"),
-    ({FlagIds.URL_BLOCK: "   ", FlagIds.NOTE_BLOCK: "hello"}, FlagIds.URL_BLOCK, "paste the link"),
-])
-def test_bad_input_in_the_form_marks_the_field(bot: BotClient, values: dict, field: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("values", "field", "expected"),
+    [
+        (
+            {FlagIds.URL_BLOCK: "https://facebook.com/p/1", FlagIds.NOTE_BLOCK: "   \n  "},
+            FlagIds.NOTE_BLOCK,
+            "add a short note",
+        ),
+        (
+            {FlagIds.URL_BLOCK: "https://facebook.com/p/1", FlagIds.NOTE_BLOCK: ""},
+            FlagIds.NOTE_BLOCK,
+            "add a short note",
+        ),
+        (
+            {FlagIds.URL_BLOCK: "javascript:alert(1)", FlagIds.NOTE_BLOCK: "x"},
+            FlagIds.URL_BLOCK,
+            "Only web links",
+        ),
+        ({FlagIds.URL_BLOCK: "   ", FlagIds.NOTE_BLOCK: "hello"}, FlagIds.URL_BLOCK, "paste the link"),
+    ],
+)
+def test_bad_input_in_the_form_marks_the_field(
+    bot: BotClient, values: dict, field: str, expected: str
+) -> None:
     bot.command("/flag", "", EMPLOYEE)
-    result = bot.submit(bot.last_view(), {FlagIds.KIND_BLOCK: "question", FlagIds.PRIORITY_BLOCK: "other", **values},
-                        EMPLOYEE)
+    result = bot.submit(
+        bot.last_view(), {FlagIds.KIND_BLOCK: "question", FlagIds.PRIORITY_BLOCK: "other", **values}, EMPLOYEE
+    )
     answer = result.json()
     assert answer["response_action"] == "errors"
     assert expected in answer["errors"][field]
@@ -152,10 +207,17 @@ def test_help_explains_the_command(bot: BotClient) -> None:
 
 # ----- duplicates
 
+
 def test_the_same_post_reported_twice_is_one_item_with_two_reporters(bot: BotClient) -> None:
-    file(bot, "https://m.facebook.com/prairiecrossing/posts/123/?fbclid=abc&utm_source=x#comments "
-              "Is the pool open on Sunday?", EMPLOYEE)
-    result = file(bot, "http://facebook.com/prairiecrossing/posts/123 asked again in another group", EMPLOYEE_2)
+    file(
+        bot,
+        "https://m.facebook.com/prairiecrossing/posts/123/?fbclid=abc&utm_source=x#comments "
+        "Is the pool open on Sunday?",
+        EMPLOYEE,
+    )
+    result = file(
+        bot, "http://facebook.com/prairiecrossing/posts/123 asked again in another group", EMPLOYEE_2
+    )
     assert "already flagged as *F-1*" in result.text
     assert len(cards(bot)) == 1
     updates = bot.slack.of("chat.update")
@@ -176,13 +238,20 @@ def test_a_resolved_post_reported_again_opens_a_new_item(bot: BotClient) -> None
 
 
 def test_a_similar_note_on_another_link_is_pointed_out(bot: BotClient) -> None:
-    file(bot, "https://www.facebook.com/groups/1/posts/1 Residents say the water is unsafe to drink this week")
-    file(bot, "https://x.com/someone/status/9 residents say the water is unsafe to drink this week!", EMPLOYEE_2)
+    file(
+        bot, "https://www.facebook.com/groups/1/posts/1 Residents say the water is unsafe to drink this week"
+    )
+    file(
+        bot,
+        "https://x.com/someone/status/9 residents say the water is unsafe to drink this week!",
+        EMPLOYEE_2,
+    )
     assert len(cards(bot)) == 2
     assert "Looks like F-1" in cards(bot)[1].all_text()
 
 
 # ----- who may act
+
 
 @pytest.mark.parametrize("action", [FlagIds.CLAIM, FlagIds.RELEASE, FlagIds.RESOLVE, FlagIds.ESCALATE])
 def test_only_moderators_may_act_on_a_card(bot: BotClient, action: str) -> None:
@@ -192,7 +261,7 @@ def test_only_moderators_may_act_on_a_card(bot: BotClient, action: str) -> None:
     assert "Only the town's authorized social-media moderators" in last_response(bot)
     assert bot.slack.responses[-1].get("response_type") == "ephemeral"
     assert flag_row(bot).status == Status.OPEN and flag_row(bot).escalated_at is None
-    assert [c.method for c in bot.slack.calls[len(before):]] == []  # no card update, no modal, no DM
+    assert [c.method for c in bot.slack.calls[len(before) :]] == []  # no card update, no modal, no DM
 
 
 def test_a_forged_button_value_is_still_checked(bot: BotClient) -> None:
@@ -238,13 +307,22 @@ def test_resolve_asks_the_outcome_and_tells_the_reporters(bot: BotClient) -> Non
     assert view["callback_id"] == FlagIds.RESOLVE_MODAL
     missing = bot.submit(view, {}, MODERATOR).json()
     assert missing["response_action"] == "errors" and FlagIds.OUTCOME_BLOCK in missing["errors"]
-    result = bot.submit(view, {FlagIds.OUTCOME_BLOCK: "answered",
-                               FlagIds.RESOLUTION_NOTE_BLOCK: "Replied with the pool schedule <!here>"}, MODERATOR)
+    result = bot.submit(
+        view,
+        {
+            FlagIds.OUTCOME_BLOCK: "answered",
+            FlagIds.RESOLUTION_NOTE_BLOCK: "Replied with the pool schedule <!here>",
+        },
+        MODERATOR,
+    )
     assert result.status == 200
     flag = flag_row(bot)
     assert (flag.status, flag.outcome, flag.resolved_by) == (Status.RESOLVED, "answered", MODERATOR)
     card = bot.slack.of("chat.update")[-1]
-    assert "*Resolved* by" in card.all_text() and "Answered publicly with facts (Taber 1.04(f))" in card.all_text()
+    assert (
+        "*Resolved* by" in card.all_text()
+        and "Answered publicly with facts (Taber 1.04(f))" in card.all_text()
+    )
     assert not [b for b in card.blocks if b["type"] == "actions"]
     for reporter in (EMPLOYEE, EMPLOYEE_2):
         [dm] = bot.slack.dms_to(reporter)
@@ -290,12 +368,18 @@ def test_the_kind_and_priority_guesses_can_be_corrected_on_the_card(bot: BotClie
 
 # ----- special routing
 
-@pytest.mark.parametrize(("note", "people", "clause"), [
-    ("Our Facebook page was hacked, it is posting crypto ads", [CAO, IT, COMMS], "Taber 1.06(c)"),
-    ("A candidate asked us to share their campaign platform", [CAO], "Taber 1.04(p)"),
-    ("This article says the false claim that the town sold the arena", [DIRECTOR], "Taber 1.04(o)"),
-])
-def test_special_kinds_reach_the_roles_the_policy_names(bot: BotClient, note: str, people: list, clause: str) -> None:
+
+@pytest.mark.parametrize(
+    ("note", "people", "clause"),
+    [
+        ("Our Facebook page was hacked, it is posting crypto ads", [CAO, IT, COMMS], "Taber 1.06(c)"),
+        ("A candidate asked us to share their campaign platform", [CAO], "Taber 1.04(p)"),
+        ("This article says the false claim that the town sold the arena", [DIRECTOR], "Taber 1.04(o)"),
+    ],
+)
+def test_special_kinds_reach_the_roles_the_policy_names(
+    bot: BotClient, note: str, people: list, clause: str
+) -> None:
     result = file(bot, f"https://www.cbc.ca/news/canada/story-1 {note}")
     assert clause in result.text
     for person in people:
@@ -311,6 +395,7 @@ def test_routing_happens_after_hours_too(bot: BotClient) -> None:
 
 
 # ----- never lose a flag, never let one inject
+
 
 def test_a_flag_survives_slack_failing_and_is_posted_once_later(bot: BotClient) -> None:
     bot.slack.fail_next("chat.postMessage", status=500, times=2)  # the first try and slack_sdk's one retry
@@ -374,6 +459,7 @@ def test_a_url_cannot_smuggle_a_link_label(bot: BotClient) -> None:
 
 
 # ----- the race
+
 
 def test_two_moderators_claiming_at_once_exactly_one_wins(bot: BotClient) -> None:
     file(bot)

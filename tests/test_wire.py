@@ -11,15 +11,18 @@ from sqlalchemy import func, select
 from bot.db import make_engine
 from bot.events import ProcessedEvent
 from bot.slack import signing
-from tests.conftest import EMPLOYEE
+from tests.conftest import EMPLOYEE, MODERATOR
 from tests.harness import BotClient
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "slack-payloads"
 
 
 def test_url_verification_echoes_the_challenge(bot: BotClient) -> None:
-    payload = {"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-               "type": "url_verification"}
+    payload = {
+        "token": "x",
+        "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+        "type": "url_verification",
+    }
     if (PAYLOADS / "url_verification.json").exists():
         payload = json.loads((PAYLOADS / "url_verification.json").read_text())["payload"]
     result = bot.post(json.dumps(payload), signing.JSON)
@@ -60,3 +63,29 @@ def test_healthz_says_when_the_database_is_unreachable(bot: BotClient) -> None:
 
 def test_unknown_path_is_404(bot: BotClient) -> None:
     assert bot.get("/nope").status == 404
+
+
+def home_opened(user: str) -> dict:
+    return {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"}
+
+
+def test_a_redelivered_event_is_processed_once(bot: BotClient) -> None:
+    first = bot.event(home_opened(EMPLOYEE), event_id="Ev0REDELIVER")
+    again = bot.event(home_opened(EMPLOYEE), event_id="Ev0REDELIVER", retry_num=1)
+    third = bot.event(home_opened(EMPLOYEE), event_id="Ev0REDELIVER", retry_num=2)
+    assert (first.status, again.status, third.status) == (200, 200, 200)
+    assert len(bot.slack.of("views.publish")) == 1
+    bot.event(home_opened(EMPLOYEE), event_id="Ev0ANOTHER")
+    assert len(bot.slack.of("views.publish")) == 2
+
+
+def test_app_home_shows_the_board_to_moderators_and_own_flags_to_everyone(bot: BotClient) -> None:
+    bot.command("/flag", "https://www.facebook.com/town/posts/1 when does the pool open?", EMPLOYEE)
+    bot.event(home_opened(EMPLOYEE))
+    employee_home = bot.slack.of("views.publish")[-1]
+    assert employee_home["user_id"] == EMPLOYEE
+    assert "Your flags" in employee_home.all_text() and "F-1" in employee_home.all_text()
+    assert "On the board" not in employee_home.all_text()
+    bot.event(home_opened(MODERATOR))
+    moderator_home = bot.slack.of("views.publish")[-1].all_text()
+    assert "On the board: 1 open, 1 unclaimed" in moderator_home and "F-1" in moderator_home

@@ -44,15 +44,23 @@ ITEM = "flag"
 MODERATOR_ROLES = ("moderator", "admin")
 # Who hears about a flag at once, whatever the hour, and the clause that says so.
 ROUTING: dict[Kind, tuple[tuple[str, ...], str, str]] = {
-    Kind.COMPROMISED: (("cao", "it", "communications"), "Taber 1.06(c)",
-                       "Suspicions of a compromised account must be reported at once to the CAO, IT and "
-                       "Communications; IT changes the login and password to reclaim it (1.06(d))."),
-    Kind.ELECTION: (("cao",), "Taber 1.04(p)",
-                    "Candidate content must be brought to the CAO immediately; the CAO informs the Chief "
-                    "Returning Officer."),
-    Kind.MISINFORMATION: (("director",), "Taber 1.04(o)",
-                          "A director responds to a misrepresentation or informs Communications, with "
-                          "respect and using facts."),
+    Kind.COMPROMISED: (
+        ("cao", "it", "communications"),
+        "Taber 1.06(c)",
+        "Suspicions of a compromised account must be reported at once to the CAO, IT and "
+        "Communications; IT changes the login and password to reclaim it (1.06(d)).",
+    ),
+    Kind.ELECTION: (
+        ("cao",),
+        "Taber 1.04(p)",
+        "Candidate content must be brought to the CAO immediately; the CAO informs the Chief "
+        "Returning Officer.",
+    ),
+    Kind.MISINFORMATION: (
+        ("director",),
+        "Taber 1.04(o)",
+        "A director responds to a misrepresentation or informs Communications, with respect and using facts.",
+    ),
 }
 
 
@@ -78,8 +86,9 @@ def clean_note(note: str | None, field: str | None = None, required: bool = True
     if required and not text:
         raise InvalidInput("Please add a short note: what is it, and why does it need a moderator?", field)
     if len(text) > MAX_NOTE_LENGTH:
-        raise InvalidInput(f"The note is {len(text):,} characters long; please keep it under "
-                           f"{MAX_NOTE_LENGTH:,}.", field)
+        raise InvalidInput(
+            f"The note is {len(text):,} characters long; please keep it under {MAX_NOTE_LENGTH:,}.", field
+        )
     return text
 
 
@@ -127,12 +136,15 @@ def _similar_open_flag(session: Session, note: str, exclude_id: int | None = Non
         .limit(SIMILAR_SEARCH_LIMIT)
     ).all()
     choices = {index: row.note for index, row in enumerate(rows) if row.flag_id != exclude_id}
-    best = process.extractOne(note, choices, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR_NOTE_SCORE,
-                              processor=str.lower)
+    best = process.extractOne(
+        note, choices, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR_NOTE_SCORE, processor=str.lower
+    )
     return rows[best[2]].flag_id if best else None
 
 
-def _notify_reporters(session: Session, flag: Flag, now: datetime, text: str, skip: str | None = None) -> None:
+def _notify_reporters(
+    session: Session, flag: Flag, now: datetime, text: str, skip: str | None = None
+) -> None:
     for reporter in flag.reporters:
         if reporter != skip:
             queue_message(session, now=now, dm_user=reporter, text=text)
@@ -146,12 +158,23 @@ def _route(session: Session, org: Organization, flag: Flag, now: datetime, note:
     people = org.users_with_role(*roles)
     label = KIND_LABELS[Kind(flag.kind)].text
     where = link(flag.url, flag.platform) if flag.url else "no link"
-    text = (f":rotating_light: *{label}* reported by <@{flag.created_by}>: {flag.ref} ({where})\n"
-            f">{escape(note)[:500]}\n_{clause}: {why}_")
+    text = (
+        f":rotating_light: *{label}* reported by <@{flag.created_by}>: {flag.ref} ({where})\n"
+        f">{escape(note)[:500]}\n_{clause}: {why}_"
+    )
     for person in people:
         queue_message(session, now=now, dm_user=person, text=text)
-    audit.record(session, at=now, actor=audit.SYSTEM_ACTOR, action="routed", item_type=ITEM, item_id=flag.id,
-                 roles=list(roles), people=people, clause=clause)
+    audit.record(
+        session,
+        at=now,
+        actor=audit.SYSTEM_ACTOR,
+        action="routed",
+        item_type=ITEM,
+        item_id=flag.id,
+        roles=list(roles),
+        people=people,
+        clause=clause,
+    )
     return tuple(roles)
 
 
@@ -188,12 +211,23 @@ def file_flag(
     final_kind = chosen_kind or guess_kind(text)
     final_priority = chosen_priority or guess_priority(text, final_kind)
     flag = Flag(
-        url=checked_url, url_key=key, open_url_key=key, platform=platform_of(checked_url) if checked_url else "Slack",
-        kind=final_kind, priority=final_priority, kind_guessed=guessed, status=Status.OPEN, created_by=reporter,
-        created_at=now, deadline_at=calendar.add_business_hours(now, org.flag_deadline_business_hours),
-        similar_to_id=_similar_open_flag(session, text), version=1,
+        url=checked_url,
+        url_key=key,
+        open_url_key=key,
+        platform=platform_of(checked_url) if checked_url else "Slack",
+        kind=final_kind,
+        priority=final_priority,
+        kind_guessed=guessed,
+        status=Status.OPEN,
+        created_by=reporter,
+        created_at=now,
+        deadline_at=calendar.add_business_hours(now, org.flag_deadline_business_hours),
+        similar_to_id=_similar_open_flag(session, text),
+        version=1,
     )
-    flag.reports.append(FlagReport(reporter=reporter, note=text, url=checked_url, source=source, reported_at=now))
+    flag.reports.append(
+        FlagReport(reporter=reporter, note=text, url=checked_url, source=source, reported_at=now)
+    )
     session.add(flag)
     try:
         session.flush()
@@ -205,38 +239,77 @@ def file_flag(
             raise
         return _add_report(session, org, existing, now, reporter, text, checked_url, source)
 
-    audit.record(session, at=now, actor=reporter, action="filed", item_type=ITEM, item_id=flag.id,
-                 kind=flag.kind, priority=flag.priority, url=checked_url, source=source, guessed=guessed)
+    audit.record(
+        session,
+        at=now,
+        actor=reporter,
+        action="filed",
+        item_type=ITEM,
+        item_id=flag.id,
+        kind=flag.kind,
+        priority=flag.priority,
+        url=checked_url,
+        source=source,
+        guessed=guessed,
+    )
     routed = _route(session, org, flag, now, text)
     touch_card(session, item_type=ITEM, item_id=flag.id, channel=org.channels["moderation"], now=now)
     similar = session.get(Flag, flag.similar_to_id) if flag.similar_to_id else None
     return FlagReceipt(
-        flag_id=flag.id, ref=flag.ref, merged=False, reporter_count=1, kind=final_kind, priority=final_priority,
-        guessed=guessed, deadline_at=flag.deadline_at, similar_ref=similar.ref if similar else None,
-        routed_to=routed, routing_clause=ROUTING[final_kind][1] if routed else None,
+        flag_id=flag.id,
+        ref=flag.ref,
+        merged=False,
+        reporter_count=1,
+        kind=final_kind,
+        priority=final_priority,
+        guessed=guessed,
+        deadline_at=flag.deadline_at,
+        similar_ref=similar.ref if similar else None,
+        routed_to=routed,
+        routing_clause=ROUTING[final_kind][1] if routed else None,
     )
 
 
 def _add_report(
-    session: Session, org: Organization, flag: Flag, now: datetime, reporter: str, note: str, url: str | None,
+    session: Session,
+    org: Organization,
+    flag: Flag,
+    now: datetime,
+    reporter: str,
+    note: str,
+    url: str | None,
     source: str,
 ) -> FlagReceipt:
     flag.reports.append(FlagReport(reporter=reporter, note=note, url=url, source=source, reported_at=now))
     flag.version += 1
     session.flush()
-    audit.record(session, at=now, actor=reporter, action="reported_again", item_type=ITEM, item_id=flag.id,
-                 source=source, reporters=len(flag.reporters))
+    audit.record(
+        session,
+        at=now,
+        actor=reporter,
+        action="reported_again",
+        item_type=ITEM,
+        item_id=flag.id,
+        source=source,
+        reporters=len(flag.reporters),
+    )
     touch_card(session, item_type=ITEM, item_id=flag.id, channel=org.channels["moderation"], now=now)
     return FlagReceipt(
-        flag_id=flag.id, ref=flag.ref, merged=True, reporter_count=len(flag.reporters), kind=Kind(flag.kind),
-        priority=Priority(flag.priority), guessed=False, deadline_at=flag.deadline_at, similar_ref=None,
-        routed_to=(), routing_clause=None,
+        flag_id=flag.id,
+        ref=flag.ref,
+        merged=True,
+        reporter_count=len(flag.reporters),
+        kind=Kind(flag.kind),
+        priority=Priority(flag.priority),
+        guessed=False,
+        deadline_at=flag.deadline_at,
+        similar_ref=None,
+        routed_to=(),
+        routing_clause=None,
     )
 
 
-def _transition(
-    session: Session, flag_id: int, action: FlagAction, values: dict[str, Any]
-) -> Flag:
+def _transition(session: Session, flag_id: int, action: FlagAction, values: dict[str, Any]) -> Flag:
     """Apply one transition atomically: the UPDATE only matches the version we checked, so of two moderators
     clicking at once exactly one wins, and the other is told why, from the row as it now is."""
     flag = get_flag(session, flag_id)
@@ -244,7 +317,8 @@ def _transition(
     if target is not None:
         values = {"status": target, **values}
     result = session.execute(
-        update(Flag).where(Flag.id == flag_id, Flag.version == flag.version)
+        update(Flag)
+        .where(Flag.id == flag_id, Flag.version == flag.version)
         .values(version=flag.version + 1, **values)
         .execution_options(synchronize_session=False)
     )
@@ -256,8 +330,9 @@ def _transition(
     return get_flag(session, flag_id)
 
 
-def _changed(session: Session, org: Organization, flag: Flag, now: datetime, actor: str, action: str,
-             **details: Any) -> None:
+def _changed(
+    session: Session, org: Organization, flag: Flag, now: datetime, actor: str, action: str, **details: Any
+) -> None:
     audit.record(session, at=now, actor=actor, action=action, item_type=ITEM, item_id=flag.id, **details)
     touch_card(session, item_type=ITEM, item_id=flag.id, channel=org.channels["moderation"], now=now)
 
@@ -266,9 +341,14 @@ def claim(*, session: Session, now: datetime, org: Organization, flag_id: int, a
     require_moderator(org, actor)
     flag = _transition(session, flag_id, FlagAction.CLAIM, {"assignee": actor, "claimed_at": now})
     _changed(session, org, flag, now, actor, "claimed")
-    _notify_reporters(session, flag, now, f"<@{actor}> is handling your flag {flag.ref} "
-                      f"({escape(flag.url or KIND_LABELS[Kind(flag.kind)].text)}). Thank you for bringing it in.",
-                      skip=actor)
+    _notify_reporters(
+        session,
+        flag,
+        now,
+        f"<@{actor}> is handling your flag {flag.ref} "
+        f"({escape(flag.url or KIND_LABELS[Kind(flag.kind)].text)}). Thank you for bringing it in.",
+        skip=actor,
+    )
     return flag
 
 
@@ -276,15 +356,22 @@ def release(*, session: Session, now: datetime, org: Organization, flag_id: int,
     require_moderator(org, actor)
     current = get_flag(session, flag_id)
     if current.status == Status.CLAIMED and current.assignee != actor and not org.has_role(actor, "admin"):
-        raise NotAuthorized(f"{current.ref} is claimed by <@{current.assignee}>; only they (or an admin) "
-                            "can release it.")
+        raise NotAuthorized(
+            f"{current.ref} is claimed by <@{current.assignee}>; only they (or an admin) can release it."
+        )
     flag = _transition(session, flag_id, FlagAction.RELEASE, {"assignee": None, "claimed_at": None})
     _changed(session, org, flag, now, actor, "released")
     return flag
 
 
 def resolve(
-    *, session: Session, now: datetime, org: Organization, flag_id: int, actor: str, outcome: str,
+    *,
+    session: Session,
+    now: datetime,
+    org: Organization,
+    flag_id: int,
+    actor: str,
+    outcome: str,
     note: str | None = None,
 ) -> Flag:
     require_moderator(org, actor)
@@ -293,13 +380,30 @@ def resolve(
     except ValueError:
         raise InvalidInput("Please choose what was done.", field="flag_outcome") from None
     text = clean_note(note, field="flag_resolution_note", required=False)
-    flag = _transition(session, flag_id, FlagAction.RESOLVE, {
-        "resolved_by": actor, "resolved_at": now, "outcome": chosen, "resolution_note": text or None,
-        "open_url_key": None,
-    })
+    flag = _transition(
+        session,
+        flag_id,
+        FlagAction.RESOLVE,
+        {
+            "resolved_by": actor,
+            "resolved_at": now,
+            "outcome": chosen,
+            "resolution_note": text or None,
+            "open_url_key": None,
+        },
+    )
     label = OUTCOME_LABELS[chosen]
-    _changed(session, org, flag, now, actor, "resolved", outcome=chosen.value, clause=label.clause or None,
-             note=text or None)
+    _changed(
+        session,
+        org,
+        flag,
+        now,
+        actor,
+        "resolved",
+        outcome=chosen.value,
+        clause=label.clause or None,
+        note=text or None,
+    )
     message = f"Your flag {flag.ref} is resolved by <@{actor}>: *{label.text}*."
     if text:
         message += f"\n>{escape(text)[:1000]}"
@@ -315,15 +419,23 @@ def escalate(*, session: Session, now: datetime, org: Organization, flag_id: int
     where = link(flag.url, flag.platform) if flag.url else "no link"
     first_note = flag.reports[0].note if flag.reports else ""
     for person in people:
-        queue_message(session, now=now, dm_user=person, text=(
-            f":arrow_double_up: <@{actor}> escalated {flag.ref} to you for a decision: "
-            f"*{KIND_LABELS[Kind(flag.kind)].text}* ({where})\n>{escape(first_note)[:500]}\n"
-            "_Westlock 3.3.3: moderators bring issues and potential crises to the CAO or designate._"))
+        queue_message(
+            session,
+            now=now,
+            dm_user=person,
+            text=(
+                f":arrow_double_up: <@{actor}> escalated {flag.ref} to you for a decision: "
+                f"*{KIND_LABELS[Kind(flag.kind)].text}* ({where})\n>{escape(first_note)[:500]}\n"
+                "_Westlock 3.3.3: moderators bring issues and potential crises to the CAO or designate._"
+            ),
+        )
     _changed(session, org, flag, now, actor, "escalated", to=people)
     return flag
 
 
-def set_kind(*, session: Session, now: datetime, org: Organization, flag_id: int, actor: str, kind: str) -> Flag:
+def set_kind(
+    *, session: Session, now: datetime, org: Organization, flag_id: int, actor: str, kind: str
+) -> Flag:
     chosen = parse_kind(kind)
     assert chosen is not None
     flag = _edit(session, org, flag_id, actor, {"kind": chosen, "kind_guessed": False})
@@ -338,8 +450,16 @@ def set_priority(
     chosen = parse_priority(priority)
     assert chosen is not None
     flag = _edit(session, org, flag_id, actor, {"priority": chosen})
-    _changed(session, org, flag, now, actor, "priority_changed", priority=chosen.value,
-             label=PRIORITY_LABELS[chosen])
+    _changed(
+        session,
+        org,
+        flag,
+        now,
+        actor,
+        "priority_changed",
+        priority=chosen.value,
+        label=PRIORITY_LABELS[chosen],
+    )
     return flag
 
 
@@ -352,9 +472,16 @@ def _edit(session: Session, org: Organization, flag_id: int, actor: str, values:
 
 
 def open_flags(*, session: Session, limit: int = 50) -> list[Flag]:
-    return list(session.scalars(
-        select(Flag).where(Flag.status != Status.RESOLVED).order_by(Flag.deadline_at).limit(limit)
-    ))
+    """Everything not yet resolved, the nearest deadline first."""
+    return list(
+        session.scalars(
+            select(Flag)
+            .where(Flag.status != Status.RESOLVED)
+            .options(selectinload(Flag.reports))
+            .order_by(Flag.deadline_at, Flag.id)
+            .limit(limit)
+        )
+    )
 
 
 def flag_for_resolution(*, session: Session, flag_id: int) -> Flag:
@@ -362,3 +489,22 @@ def flag_for_resolution(*, session: Session, flag_id: int) -> Flag:
     flag = get_flag(session, flag_id)
     transitions.check(flag, FlagAction.RESOLVE)
     return flag
+
+
+def flags_reported_by(*, session: Session, user: str, limit: int = 10) -> list[Flag]:
+    query = (
+        select(Flag)
+        .join(FlagReport, FlagReport.flag_id == Flag.id)
+        .where(FlagReport.reporter == user)
+        .options(selectinload(Flag.reports))
+        .order_by(Flag.id.desc())
+        .distinct()
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def home_data(*, session: Session, org: Organization, user: str) -> tuple[list[Flag], list[Flag]]:
+    """The open board (for moderators) and the user's own flags, for App Home."""
+    board = open_flags(session=session) if org.has_role(user, *MODERATOR_ROLES) else []
+    return board, flags_reported_by(session=session, user=user)

@@ -1,8 +1,8 @@
 """Every status change a flag can make, in one place.
 
-    open ──claim──▶ claimed ──release──▶ open
-    open | claimed ──resolve──▶ resolved
-    open | claimed ──escalate──▶ (same status, escalated once)
+open ──claim──▶ claimed ──release──▶ open
+open | claimed ──resolve──▶ resolved
+open | claimed ──escalate──▶ (same status, escalated once)
 """
 
 from __future__ import annotations

@@ -10,8 +10,29 @@ from bot.errors import InvalidInput
 MAX_URL_LENGTH = 2000
 
 TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "msclkid", "igshid", "igsh", "si", "mibextid", "ref", "ref_src", "ref_url",
-    "feature", "s", "t", "share_id", "rdt", "_rdr", "sfnsn", "mc_cid", "mc_eid", "yclid", "__tn__", "app",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "igshid",
+    "igsh",
+    "si",
+    "mibextid",
+    "ref",
+    "ref_src",
+    "ref_url",
+    "feature",
+    "s",
+    "t",
+    "share_id",
+    "rdt",
+    "_rdr",
+    "sfnsn",
+    "mc_cid",
+    "mc_eid",
+    "yclid",
+    "__tn__",
+    "app",
 }
 MOBILE_PREFIXES = ("www.", "m.", "mobile.", "mbasic.", "web.", "touch.", "old.", "new.")
 HOST_ALIASES = {
@@ -36,16 +57,45 @@ PLATFORMS = {
     "reddit.com": "Reddit",
 }
 NEWS_HOSTS = {
-    "cbc.ca", "ctvnews.ca", "globalnews.ca", "cp24.com", "citynews.ca", "thestar.com", "nationalpost.com",
-    "theglobeandmail.com", "calgaryherald.com", "edmontonjournal.com", "calgarysun.com", "edmontonsun.com",
-    "lethbridgeherald.com", "lethbridgenewsnow.com", "tabertimes.com", "westlocknews.com", "lfpress.com",
-    "londonfreepress.com", "cknx.ca", "saskatoonstarphoenix.com", "leaderpost.com", "kindersleysocial.ca",
-    "discoverwestlock.com", "620ckrm.com", "reuters.com", "apnews.com", "torontosun.com", "vancouversun.com",
-    "ottawacitizen.com", "montrealgazette.com", "huffpost.com", "bnnbloomberg.ca", "rdnewsnow.com",
+    "cbc.ca",
+    "ctvnews.ca",
+    "globalnews.ca",
+    "cp24.com",
+    "citynews.ca",
+    "thestar.com",
+    "nationalpost.com",
+    "theglobeandmail.com",
+    "calgaryherald.com",
+    "edmontonjournal.com",
+    "calgarysun.com",
+    "edmontonsun.com",
+    "lethbridgeherald.com",
+    "lethbridgenewsnow.com",
+    "tabertimes.com",
+    "westlocknews.com",
+    "lfpress.com",
+    "londonfreepress.com",
+    "cknx.ca",
+    "saskatoonstarphoenix.com",
+    "leaderpost.com",
+    "kindersleysocial.ca",
+    "discoverwestlock.com",
+    "620ckrm.com",
+    "reuters.com",
+    "apnews.com",
+    "torontosun.com",
+    "vancouversun.com",
+    "ottawacitizen.com",
+    "montrealgazette.com",
+    "huffpost.com",
+    "bnnbloomberg.ca",
+    "rdnewsnow.com",
 }
 NEWS_HINTS = re.compile(r"(news|herald|times|journal|gazette|sun|post|press|tribune|observer|star)", re.I)
 
-URL_IN_TEXT = re.compile(r"<((?:https?|ftp|file|javascript|data)://?[^|>\s]+)(?:\|[^>]*)?>|((?:https?://|www\.)[^\s<>]+)", re.I)
+URL_IN_TEXT = re.compile(
+    r"<((?:https?|ftp|file|javascript|data)://?[^|>\s]+)(?:\|[^>]*)?>|((?:https?://|www\.)[^\s<>]+)", re.I
+)
 SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 
 
@@ -58,7 +108,7 @@ def _canonical_host(host: str) -> str:
         changed = False
         for prefix in MOBILE_PREFIXES:
             if host.startswith(prefix) and host.count(".") > 1:
-                host = host[len(prefix):]
+                host = host[len(prefix) :]
                 changed = True
     return HOST_ALIASES.get(host, host)
 
@@ -69,19 +119,26 @@ def validate_url(raw: str, field: str | None = None) -> str:
     if not text:
         raise InvalidInput("Please paste the link to the post (it starts with https://).", field)
     if len(text) > MAX_URL_LENGTH:
-        raise InvalidInput(f"That link is longer than {MAX_URL_LENGTH} characters; please paste the post's "
-                           "own address.", field)
+        raise InvalidInput(
+            f"That link is longer than {MAX_URL_LENGTH} characters; please paste the post's own address.",
+            field,
+        )
     scheme = SCHEME.match(text)
     if scheme and scheme.group(1).lower() not in ("http", "https") and not text.lower().startswith("www."):
-        raise InvalidInput(f"Only web links can be flagged (http:// or https://), not {scheme.group(1).lower()}: "
-                           "links.", field)
+        raise InvalidInput(
+            f"Only web links can be flagged (http:// or https://), not {scheme.group(1).lower()}: links.",
+            field,
+        )
     if not scheme:
         text = "https://" + text
     parts = urlsplit(text)
     host = parts.hostname or ""
     if not host or "." not in host or any(ch.isspace() for ch in text) or host.startswith("."):
-        raise InvalidInput(f"“{raw.strip()[:80]}” is not a web link. Paste the post's address, like "
-                           "https://www.facebook.com/yourtown/posts/123.", field)
+        raise InvalidInput(
+            f"“{raw.strip()[:80]}” is not a web link. Paste the post's address, like "
+            "https://www.facebook.com/yourtown/posts/123.",
+            field,
+        )
     return text
 
 
@@ -90,8 +147,11 @@ def normalize_url(url: str) -> str:
     parts = urlsplit(url.strip())
     host = _canonical_host(parts.hostname or "")
     path = re.sub(r"/{2,}", "/", parts.path or "/")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=False)
-             if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=False)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+    ]
     original_host = (parts.hostname or "").lower()
     if original_host.endswith("youtu.be") and path.strip("/"):
         query.append(("v", path.strip("/")))
@@ -121,7 +181,7 @@ def find_url(text: str) -> tuple[str | None, str]:
     if not match:
         return None, text.strip()
     url = match.group(1) or match.group(2)
-    rest = (text[: match.start()] + " " + text[match.end():]).strip()
+    rest = (text[: match.start()] + " " + text[match.end() :]).strip()
     return url.rstrip(".,);!?"), re.sub(r"\s{2,}", " ", rest)
 
 

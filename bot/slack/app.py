@@ -101,7 +101,9 @@ def build_app(rt: Runtime) -> App:
     app.error(build_error_handler(rt))
 
     @app.middleware
-    def once_per_event(body: dict[str, Any], request: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+    def once_per_event(
+        body: dict[str, Any], request: BoltRequest, next: Callable[[], None]
+    ) -> BoltResponse | None:
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and event_id:
             retry = request.headers.get("x-slack-retry-num", ["0"])[0]

@@ -48,7 +48,9 @@ class SlackCallFailed(Exception):
         self.permanent = permanent
 
 
-def build_web_client(token: str | None, base_url: str, retry_interval: RetryIntervalCalculator | None = None) -> WebClient:
+def build_web_client(
+    token: str | None, base_url: str, retry_interval: RetryIntervalCalculator | None = None
+) -> WebClient:
     """A WebClient that honours Retry-After on 429 and retries 5xx and dropped connections once."""
     extra = {"interval_calculator": retry_interval} if retry_interval else {}
     return WebClient(
@@ -68,7 +70,9 @@ class SlackDoor:
         self.client = client
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        call = getattr(self.client, method.replace(".", "_"))  # the typed slack_sdk method, e.g. chat_postMessage
+        call = getattr(
+            self.client, method.replace(".", "_")
+        )  # the typed slack_sdk method, e.g. chat_postMessage
         try:
             response = call(**{k: v for k, v in kwargs.items() if v is not None})
         except SlackApiError as exc:
@@ -86,12 +90,21 @@ class SlackDoor:
         return self._call("auth.test")
 
     def post_message(
-        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
     ) -> str:
         """Post and return the message ts (the handle for later chat.update calls)."""
         data = self._call(
-            "chat.postMessage", channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
-            unfurl_links=False, unfurl_media=False,
+            "chat.postMessage",
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
         )
         return str(data.get("ts", ""))
 

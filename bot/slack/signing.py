@@ -10,7 +10,9 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 
-def signed_headers(secret: str, body: str, timestamp: int | None = None, content_type: str = "") -> dict[str, str]:
+def signed_headers(
+    secret: str, body: str, timestamp: int | None = None, content_type: str = ""
+) -> dict[str, str]:
     """v0 HMAC-SHA256 over `v0:{timestamp}:{body}`, as slack_sdk's SignatureVerifier computes it."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
@@ -20,7 +22,9 @@ def signed_headers(secret: str, body: str, timestamp: int | None = None, content
     return headers
 
 
-def slash_command_body(command: str, text: str, user_id: str, channel_id: str = "C0GENERAL", **extra: str) -> str:
+def slash_command_body(
+    command: str, text: str, user_id: str, channel_id: str = "C0GENERAL", **extra: str
+) -> str:
     fields = {
         "token": "verification_token",
         "team_id": "T0TOWN",

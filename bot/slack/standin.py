@@ -195,14 +195,30 @@ class SlackStandIn:
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "url": "https://town.slack.com/", "team": "Town", "user": "flagpost",
-                    "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+            return {
+                "ok": True,
+                "url": "https://town.slack.com/",
+                "team": "Town",
+                "user": "flagpost",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+            }
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
-            return {"ok": True, "channel": body.get("channel"), "ts": ts,
-                    "message": {"text": body.get("text"), "ts": ts, "bot_id": BOT_ID}}
+            return {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": ts,
+                "message": {"text": body.get("text"), "ts": ts, "bot_id": BOT_ID},
+            }
         if method == "chat.update":
-            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}
+            return {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": body.get("ts"),
+                "text": body.get("text"),
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         if method == "conversations.open":
@@ -213,8 +229,18 @@ class SlackStandIn:
         if method == "users.info":
             user = str(body.get("user", ""))
             profile = self.users.get(user, {"real_name": f"User {user}"})
-            return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": "America/Edmonton",
-                                         "deleted": False, "is_bot": False, "profile": profile, **profile}}
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "name": user.lower(),
+                    "tz": "America/Edmonton",
+                    "deleted": False,
+                    "is_bot": False,
+                    "profile": profile,
+                    **profile,
+                },
+            }
         return {"ok": False, "error": "unknown_method"}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -223,7 +249,7 @@ class SlackStandIn:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def _read_body(self) -> dict[str, Any]:
@@ -236,7 +262,9 @@ class SlackStandIn:
                     return {**query, **json.loads(raw)}
                 return {**query, **dict(parse_qsl(raw, keep_blank_values=True))}
 
-            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -258,7 +286,7 @@ class SlackStandIn:
                 if not path.startswith("/api/"):
                     self._send(404, {"ok": False, "error": "not_found"})
                     return
-                method = path[len("/api/"):]
+                method = path[len("/api/") :]
                 failure = standin._decide_failure(method)
                 if failure and failure.disconnect:
                     with standin._lock:
@@ -271,7 +299,9 @@ class SlackStandIn:
                 elif failure:
                     status = failure.status
                     payload = {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"}
-                    headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+                    headers = (
+                        {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+                    )
                 else:
                     status, payload, headers = 200, standin._answer(method, body), {}
                 call = Call(method, body, status=status, response=payload)
