@@ -65,7 +65,9 @@ def make_engine(url: str) -> Engine:
         # Bolt runs listeners in a thread pool: share the file across threads, wait for locks.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # No pre-ping: it costs a round trip on every checkout. Recycling bounds how stale a pooled
+        # connection can get; one dropped by a database restart fails one request, then is replaced.
+        kwargs.update(pool_size=10, max_overflow=20, pool_recycle=300)
     try:
         engine = create_engine(url, **kwargs)
     except (ArgumentError, NoSuchModuleError) as exc:

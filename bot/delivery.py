@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,9 +117,12 @@ def queue_message(
     return message
 
 
-def touch_card(session: Session, *, item_type: str, item_id: int, channel: str, now: datetime) -> SlackCard:
-    """Create the item's card, or mark it changed so it is re-rendered and edited in place."""
-    card = session.scalar(
+def touch_card(
+    session: Session, *, item_type: str, item_id: int, channel: str, now: datetime, new: bool = False
+) -> SlackCard:
+    """Create the item's card (`new`: the item was created in this transaction), or mark it changed so
+    it is re-rendered and edited in place."""
+    card = None if new else session.scalar(
         select(SlackCard).where(SlackCard.item_type == item_type, SlackCard.item_id == item_id)
     )
     if card is None:
@@ -162,11 +166,13 @@ class Delivery:
         door: SlackDoor,
         clock: Clock,
         renderers: dict[str, CardRenderer],
+        write_lock: AbstractContextManager[Any] | None = None,
     ):
         self.factory = factory
         self.door = door
         self.clock = clock
         self.renderers = renderers
+        self.write_lock = write_lock or nullcontext()
 
     # ----- entry points
     def deliver(self, card_ids: Iterable[int] = (), message_ids: Iterable[int] = ()) -> None:
@@ -211,7 +217,7 @@ class Delivery:
 
     # ----- leases
     def _lease(self, model: type[SlackCard] | type[OutboxMessage], row_id: int, now: datetime) -> bool:
-        with self.factory() as session:
+        with self.write_lock, self.factory() as session:
             result = session.execute(
                 update(model)
                 .where(
@@ -245,7 +251,7 @@ class Delivery:
         except SlackCallFailed as exc:
             self._card_failed(card_id, exc, now)
             return False
-        with self.factory() as session:
+        with self.write_lock, self.factory() as session:
             card = session.get(SlackCard, card_id)
             assert card is not None
             card.ts = ts
@@ -262,7 +268,7 @@ class Delivery:
         return True
 
     def _card_failed(self, card_id: int, exc: SlackCallFailed, now: datetime) -> None:
-        with self.factory() as session:
+        with self.write_lock, self.factory() as session:
             card = session.get(SlackCard, card_id)
             assert card is not None
             card.attempts += 1
@@ -290,33 +296,43 @@ class Delivery:
         with self.factory() as session:
             message = session.get(OutboxMessage, message_id)
             assert message is not None
-            try:
-                if message.kind == "dm":
-                    assert message.user
-                    self.door.send_dm(message.user, message.text, message.blocks)
-                elif message.kind == "ephemeral":
-                    assert message.channel and message.user
-                    self.door.post_ephemeral(message.channel, message.user, message.text, message.blocks)
-                else:
-                    assert message.channel
-                    self.door.post_message(message.channel, message.text, message.blocks, message.thread_ts)
-            except SlackCallFailed as exc:
-                message.attempts += 1
-                message.last_error = exc.error[:200]
-                message.leased_until = None
-                # An ephemeral reply is only worth something now; a user who left cannot get a DM.
-                if message.kind == "ephemeral" or exc.error in ("user_not_found", "account_inactive"):
-                    message.due_at = None
-                    log.warning("message %s dropped: %s", message_id, exc.error)
-                else:
-                    message.due_at = now + _backoff(message.attempts)
-                    log.warning(
-                        "message %s not delivered (attempt %s): %s", message_id, message.attempts, exc.error
-                    )
-                session.commit()
-                return False
-            message.sent_at = self.clock.now()
-            message.due_at = None
-            message.leased_until = None
+            session.expunge(message)
+        try:
+            if message.kind == "dm":
+                assert message.user
+                self.door.send_dm(message.user, message.text, message.blocks)
+            elif message.kind == "ephemeral":
+                assert message.channel and message.user
+                self.door.post_ephemeral(message.channel, message.user, message.text, message.blocks)
+            else:
+                assert message.channel
+                self.door.post_message(message.channel, message.text, message.blocks, message.thread_ts)
+        except SlackCallFailed as exc:
+            self._message_failed(message_id, exc, now)
+            return False
+        with self.write_lock, self.factory() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(sent_at=self.clock.now(), due_at=None, leased_until=None)
+            )
             session.commit()
-            return True
+        return True
+
+    def _message_failed(self, message_id: int, exc: SlackCallFailed, now: datetime) -> None:
+        with self.write_lock, self.factory() as session:
+            message = session.get(OutboxMessage, message_id)
+            assert message is not None
+            message.attempts += 1
+            message.last_error = exc.error[:200]
+            message.leased_until = None
+            # An ephemeral reply is only worth something now; a user who left cannot get a DM.
+            if message.kind == "ephemeral" or exc.error in ("user_not_found", "account_inactive"):
+                message.due_at = None
+                log.warning("message %s dropped: %s", message_id, exc.error)
+            else:
+                message.due_at = now + _backoff(message.attempts)
+                log.warning(
+                    "message %s not delivered (attempt %s): %s", message_id, message.attempts, exc.error
+                )
+            session.commit()

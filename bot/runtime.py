@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -65,21 +66,25 @@ class Runtime:
     delivery: Delivery
     executor: TrackedExecutor  # Bolt's listeners
     delivery_pool: TrackedExecutor  # posts to Slack after commit, so no listener's ack waits behind them
+    # SQLite has one writer at a time and makes the others sleep and retry, which starves some of them
+    # for seconds under load; queueing the writers of this process on a lock keeps every ack fast.
+    write_lock: AbstractContextManager[Any] = field(default_factory=nullcontext)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def run(self, service: Callable[..., T], /, **kwargs: Any) -> T:
         """Call `service(session=…, now=…, **kwargs)` in one transaction; once it is committed, deliver
         what it queued for Slack in the background. Anything that fails stays due for the scheduler."""
-        session = self.sessions()
-        try:
-            result = service(session=session, now=self.clock.now(), **kwargs)
-            session.commit()
-            cards, messages = take_pending(session)
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self.write_lock:
+            session = self.sessions()
+            try:
+                result = service(session=session, now=self.clock.now(), **kwargs)
+                session.commit()
+                cards, messages = take_pending(session)
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
         if cards or messages:
             self.delivery_pool.submit(self.delivery.deliver, cards, messages)
         return result
@@ -112,6 +117,9 @@ def build_runtime(
     sessions = db.make_session_factory(engine)
     clock = clock or SystemClock()
     door = SlackDoor(build_web_client(settings.bot_token, settings.slack_api_url, retry_interval))
+    write_lock: AbstractContextManager[Any] = (
+        threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+    )
     return Runtime(
         settings=settings,
         org=org,
@@ -120,7 +128,8 @@ def build_runtime(
         door=door,
         clock=clock,
         calendar=BusinessCalendar.for_organization(org),
-        delivery=Delivery(sessions, door, clock, card_renderers()),
+        delivery=Delivery(sessions, door, clock, card_renderers(), write_lock),
         executor=TrackedExecutor(max_workers=16, name="listener"),
         delivery_pool=TrackedExecutor(max_workers=4, name="delivery"),
+        write_lock=write_lock,
     )

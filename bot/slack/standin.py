@@ -7,6 +7,7 @@ The tests use it; the try-it-without-Slack sandbox builds on it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import random
@@ -17,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+CONTROL_PATH = "/_standin/"
 BOT_USER_ID = "UFLAGPOST"
 BOT_ID = "BFLAGPOST"
 TEAM_ID = "T0TOWN"
@@ -67,6 +69,11 @@ def _collect_text(node: Any, out: list[str]) -> None:
             _collect_text(item, out)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 refuses connections under load tests
+    daemon_threads = True
+
+
 @dataclass
 class _Failure:
     method: str | None  # None: any method
@@ -91,8 +98,7 @@ class SlackStandIn:
         self._view_ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
         self.on_call: Callable[[Call], None] | None = None
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     # ----- lifecycle
@@ -243,6 +249,25 @@ class SlackStandIn:
             }
         return {"ok": False, "error": "unknown_method"}
 
+    def _control(self, command: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Remote control for a stand-in running in another process (benchmarks, the sandbox)."""
+        if command == "fail_randomly":
+            self.fail_randomly(float(body.get("rate", 0)), int(body.get("seed", 0)))
+        elif command == "heal":
+            self.heal()
+        elif command == "reset":
+            self.reset()
+        elif command == "calls":
+            with self._lock:
+                calls = [
+                    {"method": c.method, "body": c.body, "status": c.status, "response": c.response}
+                    for c in self.calls
+                ]
+            return {"ok": True, "calls": calls}
+        else:
+            return {"ok": False, "error": f"unknown control command {command!r}"}
+        return {"ok": True}
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         standin = self
 
@@ -277,6 +302,9 @@ class SlackStandIn:
             def _handle(self) -> None:
                 path = urlsplit(self.path).path
                 body = self._read_body()
+                if path.startswith(CONTROL_PATH):
+                    self._send(200, standin._control(path[len(CONTROL_PATH) :], body))
+                    return
                 if path.startswith("/response/"):
                     call = Call(method="response_url", body=body, response={"ok": True})
                     with standin._lock:
@@ -315,3 +343,20 @@ class SlackStandIn:
             do_GET = _handle
 
         return Handler
+
+
+def main() -> None:
+    """`python -m bot.slack.standin [--port N]`: run the stand-in on its own until interrupted."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A stand-in for Slack's Web API on a loopback port.")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    standin = SlackStandIn(port=args.port)
+    print(f"Slack stand-in listening on {standin.api_url}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        standin._server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
