@@ -122,8 +122,12 @@ def touch_card(
 ) -> SlackCard:
     """Create the item's card (`new`: the item was created in this transaction), or mark it changed so
     it is re-rendered and edited in place."""
-    card = None if new else session.scalar(
-        select(SlackCard).where(SlackCard.item_type == item_type, SlackCard.item_id == item_id)
+    card = (
+        None
+        if new
+        else session.scalar(
+            select(SlackCard).where(SlackCard.item_type == item_type, SlackCard.item_id == item_id)
+        )
     )
     if card is None:
         card = SlackCard(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import TYPE_CHECKING
 
 from bot.runtime import Runtime
 
+if TYPE_CHECKING:
+    from bot.slack.app import GuardedApp
 
-def register_all(app: App, rt: Runtime) -> None:
+
+def register_all(app: GuardedApp, rt: Runtime) -> None:
     from handlers import flags, home
 
     flags.register(app, rt)

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 
 from bot.errors import InvalidInput
 from bot.flags import service
@@ -14,6 +14,7 @@ from bot.flags.blocks import intake_modal, receipt_text, receipt_view, resolve_m
 from bot.flags.ids import FlagIds
 from bot.flags.urls import find_url, looks_like_link
 from bot.runtime import Runtime
+from bot.slack.app import GuardedApp
 from handlers.kit import form_values, item_id, metadata
 
 SLACK_MARKUP = re.compile(r"<(?:https?://[^|>]+\|)?([^>]+)>")
@@ -25,7 +26,7 @@ def _message_to_note(text: str) -> str:
     return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()[:3000]
 
 
-def register(app: App, rt: Runtime) -> None:
+def register(app: GuardedApp, rt: Runtime) -> None:
     def file(
         reporter: str, url: str | None, note: str | None, source: str, **choices: Any
     ) -> service.FlagReceipt:
@@ -41,7 +42,7 @@ def register(app: App, rt: Runtime) -> None:
         )
 
     @app.command(FlagIds.COMMAND)
-    def flag_command(ack: Ack, command: dict[str, Any]) -> None:
+    def flag_command(ack: Ack, body: dict[str, Any], command: dict[str, Any]) -> None:
         text = (command.get("text") or "").strip()
         url, note = find_url(text)
         if url is None and text and looks_like_link(first := text.split()[0]):
@@ -60,7 +61,7 @@ def register(app: App, rt: Runtime) -> None:
         ack(text=receipt_text(receipt), response_type="ephemeral")
 
     @app.shortcut(FlagIds.MESSAGE_SHORTCUT)
-    def flag_message(ack: Ack, shortcut: dict[str, Any]) -> None:
+    def flag_message(ack: Ack, body: dict[str, Any], shortcut: dict[str, Any]) -> None:
         ack()
         message = shortcut.get("message") or {}
         url, _rest = find_url(message.get("text") or "")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack
 
 from bot.flags import service as flags
 from bot.flags.blocks import home_flag_blocks
 from bot.runtime import Runtime
+from bot.slack.app import GuardedApp
 
 
-def register(app: App, rt: Runtime) -> None:
+def register(app: GuardedApp, rt: Runtime) -> None:
     @app.event("app_home_opened")
-    def home_opened(event: dict[str, Any]) -> None:
+    def home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab") not in (None, "home"):
             return
         user = event["user"]

@@ -257,7 +257,8 @@ def test_a_similar_note_on_another_link_is_pointed_out(bot: BotClient) -> None:
 def test_only_moderators_may_act_on_a_card(bot: BotClient, action: str) -> None:
     file(bot)
     before = bot.slack.calls[:]
-    bot.click(action, "1", EMPLOYEE)
+    result = bot.click(action, "1", EMPLOYEE)
+    assert result.status == 200 and result.seconds < 1  # acknowledged at once, refusal sent after
     assert "Only the town's authorized social-media moderators" in last_response(bot)
     assert bot.slack.responses[-1].get("response_type") == "ephemeral"
     assert flag_row(bot).status == Status.OPEN and flag_row(bot).escalated_at is None
@@ -490,3 +491,23 @@ def test_the_deadline_is_eight_business_hours_later(bot: BotClient) -> None:
     file(bot)
     deadline = flag_row(bot).deadline_at
     assert deadline - friday_3pm == timedelta(days=3)  # 1.5 h on Friday, 6.5 h on Monday: Monday 15:00
+
+
+def test_an_unexpected_error_gives_an_error_id_that_is_in_the_log(
+    bot: BotClient, mocker, caplog: pytest.LogCaptureFixture
+) -> None:
+    file(bot)
+    mocker.patch("bot.flags.service.get_flag", side_effect=RuntimeError("database exploded"))
+    result = bot.click(FlagIds.CLAIM, "1", MODERATOR)
+    assert result.status == 200
+    reply = last_response(bot)
+    assert "database exploded" not in reply and "Traceback" not in reply
+    error_id = reply.split("error id: ")[1].rstrip(".")
+    assert any(error_id in record.getMessage() and record.exc_info for record in caplog.records)
+
+
+def test_an_unexpected_error_on_the_fast_path_answers_in_the_command_reply(bot: BotClient, mocker) -> None:
+    mocker.patch("bot.flags.service.guess_kind", side_effect=RuntimeError("boom"))
+    result = file(bot)
+    assert result.status == 200 and "error id" in result.text
+    assert bot.query(lambda s: s.scalar(select(Flag))) is None

@@ -253,7 +253,9 @@ def file_flag(
         guessed=guessed,
     )
     routed = _route(session, org, flag, now, text)
-    touch_card(session, item_type=ITEM, item_id=flag.id, channel=org.channels["moderation"], now=now, new=True)
+    touch_card(
+        session, item_type=ITEM, item_id=flag.id, channel=org.channels["moderation"], now=now, new=True
+    )
     similar = session.get(Flag, flag.similar_to_id) if flag.similar_to_id else None
     return FlagReceipt(
         flag_id=flag.id,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltResponse
+from slack_bolt.context.respond import Respond
 from slack_bolt.request import BoltRequest
+from slack_sdk.errors import SlackClientError
 
 from bot.errors import FlagpostError
 from bot.events import first_delivery
@@ -55,37 +59,93 @@ def _error_view(text: str) -> dict[str, Any]:
     }
 
 
+def tell_user(rt: Runtime, error: Exception, body: dict[str, Any], respond: Any = None) -> None:
+    """Say what went wrong after the request was acknowledged: via response_url, else by DM."""
+    text = user_message_for(error)
+    if respond is None and body.get("response_url"):
+        respond = Respond(response_url=body["response_url"])
+    try:
+        if respond is not None and respond.response_url:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif (user := actor_of(body)) is not None:
+            rt.door.send_dm(user, text)
+    except (SlackCallFailed, SlackClientError, OSError) as exc:
+        log.warning("could not tell the user about an error: %s", exc)
+
+
 def build_error_handler(rt: Runtime) -> Callable[..., BoltResponse | None]:
+    """The one error handler. Before the ack, the reply rides on the HTTP response; after it, see tell_user."""
+
     def handle_error(
         error: Exception, body: dict[str, Any], respond: Any, response: BoltResponse | None
     ) -> BoltResponse | None:
-        if not isinstance(error, FlagpostError):
-            log.debug("listener failed", exc_info=error)
+        if response is None:  # already acknowledged
+            tell_user(rt, error, body, respond)
+            return None
         text = user_message_for(error)
-        not_acked = response is not None
-        kind = body.get("type")
-        if not_acked and "command" in body:
-            return BoltResponse(
-                status=200,
-                body=json.dumps({"response_type": "ephemeral", "text": text}),
-                headers={"content-type": "application/json"},
-            )
-        if not_acked and kind == "view_submission":
-            return BoltResponse(
-                status=200,
-                body=json.dumps({"response_action": "update", "view": _error_view(text)}),
-                headers={"content-type": "application/json"},
-            )
-        try:
-            if respond is not None and respond.response_url:
-                respond(text=text, response_type="ephemeral", replace_original=False)
-            elif (user := actor_of(body)) is not None:
-                rt.door.send_dm(user, text)
-        except (SlackCallFailed, OSError) as exc:
-            log.warning("could not tell the user about an error: %s", exc)
-        return BoltResponse(status=200, body="") if not_acked else None
+        if "command" in body:
+            payload: dict[str, Any] = {"response_type": "ephemeral", "text": text}
+        elif body.get("type") == "view_submission":
+            payload = {"response_action": "update", "view": _error_view(text)}
+        else:
+            tell_user(rt, error, body, respond)
+            return BoltResponse(status=200, body="")
+        return BoltResponse(
+            status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+        )
 
     return handle_error
+
+
+class GuardedApp:
+    """Registers listeners on the Bolt app so that an error raised after ack() still reaches the user.
+
+    (Bolt's thread runner would replace an earlier ack with an empty response, and Slack would see a
+    failure.) Listeners must take `ack` and `body`; Bolt injects by name, so the wrapper keeps the
+    listener's signature."""
+
+    def __init__(self, app: App, rt: Runtime):
+        self.app = app
+        self.rt = rt
+
+    def _guard(self, listener: Callable[..., None]) -> Callable[..., None]:
+        names = inspect.signature(listener).parameters
+        if "ack" not in names or "body" not in names:
+            raise TypeError(f"listener {listener.__name__} must take `ack` and `body`")
+
+        @functools.wraps(listener)
+        def guarded(**kwargs: Any) -> None:
+            ack: Ack = kwargs["ack"]
+            try:
+                listener(**kwargs)
+            except Exception as error:
+                if ack.response is None:
+                    raise  # not acknowledged yet: the error handler answers on the HTTP response
+                tell_user(self.rt, error, kwargs["body"], kwargs.get("respond"))
+
+        return guarded
+
+    def _register(self, method: str, *args: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        def decorator(listener: Callable[..., None]) -> Callable[..., None]:
+            getattr(self.app, method)(*args)(self._guard(listener))
+            return listener
+
+        return decorator
+
+    def command(self, name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        return self._register("command", name)
+
+    def action(self, action_id: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        return self._register("action", action_id)
+
+    def view(self, callback_id: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        return self._register("view", callback_id)
+
+    def shortcut(self, callback_id: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        return self._register("shortcut", callback_id)
+
+    def event(self, event_type: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        return self._register("event", event_type)
 
 
 def build_app(rt: Runtime) -> App:
@@ -115,5 +175,5 @@ def build_app(rt: Runtime) -> App:
 
     from handlers import register_all
 
-    register_all(app, rt)
+    register_all(GuardedApp(app, rt), rt)
     return app
