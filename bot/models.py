@@ -5,5 +5,9 @@ from bot.db import Base
 from bot.delivery import OutboxMessage, SlackCard
 from bot.events import ProcessedEvent
 from bot.flags.models import Flag, FlagReport
+from bot.policy.models import PolicyClause, PolicyDocument, PolicyFeedback, PolicyQuestion
 
-__all__ = ["AuditEvent", "Base", "Flag", "FlagReport", "OutboxMessage", "ProcessedEvent", "SlackCard"]
+__all__ = [
+    "AuditEvent", "Base", "Flag", "FlagReport", "OutboxMessage", "PolicyClause", "PolicyDocument", "PolicyFeedback",
+    "PolicyQuestion", "ProcessedEvent", "SlackCard",
+]

@@ -1,0 +1,272 @@
+"""Finding the clause that answers a question.
+
+BM25F over two fields (the clause text, and its heading path with its title and number), on stemmed words,
+with a domain map of abbreviations and synonyms, typo correction of query words against the index's own
+vocabulary (rapidfuzz), and a confidence test that refuses rather than cite an irrelevant clause.
+The index is built once from the clause database and rebuilt on import.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+from bot.policy.vocabulary import (
+    ABBREVIATIONS,
+    CASE_SENSITIVE_ABBREVIATIONS,
+    DEFINITION_QUESTION,
+    IDIOMS,
+    STOP_WORDS,
+    SYNONYMS,
+    WEAK_WEIGHT,
+    WEAK_WORDS,
+)
+
+WORD = re.compile(r"[A-Za-z0-9]+(?:['’][a-z]+)?")
+K1 = 1.2
+B_TEXT = 0.5
+B_HEAD = 0.5
+HEAD_WEIGHT = 1.5
+CONTEXT_WEIGHT = 0.25
+SYNONYM_WEIGHT = 0.6
+PHRASE_WEIGHT = 0.6  # two question words side by side in the clause ("business hours") score again
+TYPO_SCORE = 84
+UNSEEN_IDF = 7.0  # a query word no clause uses counts against confidence as a rare word would
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The knobs, kept together so the quality script can switch techniques off one at a time."""
+
+    stemming: bool = True
+    headings: bool = True
+    context: bool = True
+    synonyms: bool = True
+    weak_words: bool = True
+    typos: bool = True
+    phrases: bool = True
+    # Calibrated on tests/policy_questions.toml (`flagpost policy eval`): an answer is confident when its
+    # clause matches most of the question, or a good part of it with a strong score.
+    min_coverage: float = 0.42
+    partial_coverage: float = 0.25
+    strong_score: float = 8.0
+
+
+@dataclass(frozen=True)
+class SearchClause:
+    document_id: str
+    document: str  # the short name shown to people, e.g. "Taber"
+    number: str
+    heading: str
+    text: str
+    own: bool = True
+    context: str = ""  # the clause this one belongs to, e.g. 1.07(b) for 1.07(b)(ii)
+
+    @property
+    def key(self) -> str:
+        return f"{self.document_id}#{self.number}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    clause: SearchClause
+    score: float
+    coverage: float  # the share of the question's informative weight this clause matches
+
+
+@dataclass
+class Answer:
+    question: str
+    hits: list[Hit]
+    confident: bool
+    reason: str = ""
+    terms: dict[str, float] = field(default_factory=dict)
+
+
+_stemmer = snowballstemmer.stemmer("english")
+_IDIOMS = [(re.compile(pattern, re.IGNORECASE), meaning) for pattern, meaning in IDIOMS.items()]
+_DEFINITION_QUESTION = re.compile(DEFINITION_QUESTION, re.IGNORECASE)
+DEFINITION_BOOST = 1.3
+
+
+class PolicyIndex:
+    def __init__(self, clauses: list[SearchClause], tuning: Tuning | None = None):
+        self.tuning = tuning or Tuning()
+        self.clauses = clauses
+        self._stem_cache: dict[str, str] = {}
+        text_tokens = [self._terms(clause.text) for clause in clauses]
+        head_tokens = [
+            self._terms(f"{clause.heading} {clause.number}") if self.tuning.headings else []
+            for clause in clauses
+        ]
+        context_tokens = [self._terms(clause.context) if self.tuning.context else [] for clause in clauses]
+        fields = [
+            (text_tokens, 1.0, B_TEXT),
+            (head_tokens, HEAD_WEIGHT, B_HEAD),
+            (context_tokens, CONTEXT_WEIGHT, B_TEXT),
+        ]
+        count = max(len(clauses), 1)
+        averages = [sum(map(len, tokens)) / count or 1.0 for tokens, _w, _b in fields]
+        document_frequency: dict[str, int] = defaultdict(int)
+        weighted_tf: list[dict[str, float]] = []
+        for index in range(len(clauses)):
+            # BM25F: length-normalised term frequencies, weighted per field and summed before saturation.
+            tf: dict[str, float] = defaultdict(float)
+            for (tokens, weight, b), average in zip(fields, averages, strict=True):
+                norm = (1 - b) + b * len(tokens[index]) / average
+                for term in tokens[index]:
+                    tf[term] += weight / norm
+            weighted_tf.append(tf)
+            for term in tf:
+                document_frequency[term] += 1
+        self.idf = {
+            term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()
+        }
+        # The weight does not depend on the question, so each posting stores its final contribution.
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, tf in enumerate(weighted_tf):
+            for term, weighted in tf.items():
+                self.postings[term].append((index, self.idf[term] * weighted * (K1 + 1) / (weighted + K1)))
+        self.definitions = [
+            bool(re.search(r"\bdefinitions?\b", clause.heading, re.IGNORECASE)) for clause in clauses
+        ]
+        self.phrases: dict[tuple[str, str], list[int]] = defaultdict(list)
+        if self.tuning.phrases:
+            for index, tokens in enumerate(text_tokens):
+                for pair in set(itertools.pairwise(tokens)):
+                    self.phrases[pair].append(index)
+        self.vocabulary = sorted(
+            {
+                word.lower()
+                for clause in clauses
+                for word in WORD.findall(f"{clause.text} {clause.heading}")
+                if len(word) > 2 and not word.isdigit()
+            }
+        )
+        self._surface = set(self.vocabulary)
+
+    # ----- words
+    def _stem(self, word: str) -> str:
+        if not self.tuning.stemming:
+            return word
+        stem = self._stem_cache.get(word)
+        if stem is None:
+            stem = self._stem_cache[word] = _stemmer.stemWord(word)
+        return stem
+
+    def _terms(self, text: str) -> list[str]:
+        return [
+            self._stem(word)
+            for word in (w.lower().replace("’", "'") for w in WORD.findall(text))
+            if word not in STOP_WORDS
+        ]
+
+    def _correct(self, word: str) -> str:
+        if (
+            not self.tuning.typos
+            or len(word) < 4
+            or word in self._surface
+            or word in ABBREVIATIONS
+            or word in SYNONYMS
+            or word.isdigit()
+        ):
+            return word
+        match = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
+        return match[0] if match else word
+
+    def query_terms(self, question: str) -> dict[str, float]:
+        """Stemmed query terms with their weights: 1 for the user's words, less for related words."""
+        return self._query(question)[0]
+
+    def _query(self, question: str) -> tuple[dict[str, float], list[str]]:
+        weights: dict[str, float] = {}
+        sequence: list[str] = []  # the user's own words in order, for phrases
+
+        def add(word: str, weight: float) -> None:
+            if word in STOP_WORDS:
+                return
+            term = self._stem(word)
+            if weight == 1.0 and self.tuning.weak_words and word in WEAK_WORDS:
+                weight = WEAK_WEIGHT
+            if weight >= WEAK_WEIGHT and (not sequence or sequence[-1] != term):
+                sequence.append(term)
+            weights[term] = max(weights.get(term, 0.0), weight)
+
+        if self.tuning.synonyms:
+            for pattern, meaning in _IDIOMS:
+                question = pattern.sub(meaning, question)
+        for raw in WORD.findall(question):
+            if self.tuning.synonyms and raw in CASE_SENSITIVE_ABBREVIATIONS:
+                for word in CASE_SENSITIVE_ABBREVIATIONS[raw]:
+                    add(word, 1.0)
+                continue
+            word = raw.lower().replace("’", "'")
+            if word in STOP_WORDS:
+                continue
+            if self.tuning.synonyms and word in ABBREVIATIONS:
+                for expanded in ABBREVIATIONS[word]:
+                    add(expanded, 1.0)
+                continue
+            word = self._correct(word)
+            add(word, 1.0)
+            if self.tuning.synonyms:
+                for related in SYNONYMS.get(word, []):
+                    if self._stem(related) not in weights:
+                        weights[self._stem(related)] = SYNONYM_WEIGHT
+        return weights, sequence
+
+    # ----- searching
+    def search(self, question: str, k: int = 3) -> Answer:
+        terms, sequence = self._query(question)
+        if not terms:
+            return Answer(question, [], False, "the question has no words to search for", terms)
+        scores: dict[int, float] = defaultdict(float)
+        matched: dict[int, float] = defaultdict(float)
+        total = 0.0
+        for term, weight in terms.items():
+            idf = self.idf.get(term, UNSEEN_IDF)
+            informative = weight > SYNONYM_WEIGHT  # the user's own words (weak ones count for less)
+            if informative:
+                total += weight * idf
+            for index, contribution in self.postings.get(term, ()):
+                scores[index] += weight * contribution
+                matched[index] += weight * idf if informative else 0.5 * weight * idf
+        if not scores:
+            return Answer(question, [], False, "no clause uses these words", terms)
+        if self.tuning.synonyms and _DEFINITION_QUESTION.search(question):
+            for index in scores:
+                if self.definitions[index]:
+                    scores[index] *= DEFINITION_BOOST
+        for first, second in itertools.pairwise(sequence):
+            bonus = PHRASE_WEIGHT * min(self.idf.get(first, 0.0), self.idf.get(second, 0.0))
+            for index in self.phrases.get((first, second), ()):
+                scores[index] += bonus
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: max(k * 4, 12)]
+        hits = [
+            Hit(self.clauses[index], score, min(1.0, matched[index] / total) if total else 0.0)
+            for index, score in ranked
+        ]
+        hits = self._own_first(hits)[:k]
+        best = hits[0]
+        tuning = self.tuning
+        confident = best.coverage >= tuning.min_coverage or (
+            best.coverage >= tuning.partial_coverage and best.score >= tuning.strong_score
+        )
+        reason = "" if confident else f"the best clause matches only {best.coverage:.0%} of the question"
+        return Answer(question, hits, confident, reason, terms)
+
+    @staticmethod
+    def _own_first(hits: list[Hit]) -> list[Hit]:
+        """The organisation's own documents first among comparable answers; the others follow as 'elsewhere'."""
+        if not hits or all(hit.clause.own for hit in hits):
+            return hits
+        floor = hits[0].score * 0.6
+        strong_own = [hit for hit in hits if hit.clause.own and hit.score >= floor]
+        rest = [hit for hit in hits if hit not in strong_own]
+        return strong_own + rest

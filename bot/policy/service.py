@@ -1,0 +1,220 @@
+"""Policy answers: the searchable library, the record of questions and votes, and the human path."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import audit
+from bot.calendar import BusinessCalendar
+from bot.config import Organization
+from bot.errors import Conflict, InvalidInput, NotFound
+from bot.flags import service as flags
+from bot.flags.models import Kind
+from bot.policy.library import SyncReport, all_documents, sync_clause_files
+from bot.policy.models import PolicyFeedback, PolicyQuestion
+from bot.policy.search import Answer, PolicyIndex, SearchClause, Tuning
+
+MAX_QUESTION_LENGTH = 1000
+ITEM = "policy_question"
+
+
+def clause_directory(org_file: Path) -> Path:
+    """Clause files live beside the organisation file, in policies/."""
+    return org_file.parent / "policies"
+
+
+class PolicyLibrary:
+    """The index the bot searches, built from the clause database; rebuilt (atomically) after an import."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        own_documents: tuple[str, ...] = (),
+        tuning: Tuning | None = None,
+    ):
+        self.factory = factory
+        self.own_documents = set(own_documents)
+        self.tuning = tuning
+        self._index: PolicyIndex | None = None
+        self._lock = threading.Lock()
+
+    def rebuild(self) -> PolicyIndex:
+        with self.factory() as session:
+            documents = all_documents(session=session)
+            clauses = [
+                SearchClause(
+                    document_id=doc.id,
+                    document=doc.short_name,
+                    number=clause.number,
+                    heading=" › ".join(
+                        [*clause.heading_path, clause.title] if clause.title else clause.heading_path
+                    ),
+                    text=clause.text,
+                    own=not self.own_documents or doc.id in self.own_documents,
+                    context=parent_text(doc.clauses, position),
+                )
+                for doc in documents
+                for position, clause in enumerate(doc.clauses)
+            ]
+        index = PolicyIndex(clauses, self.tuning)
+        with self._lock:
+            self._index = index
+        return index
+
+    @property
+    def index(self) -> PolicyIndex:
+        return self._index if self._index is not None else self.rebuild()
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        return self.index.search(question, k)
+
+
+def parent_text(clauses: list[Any], position: int) -> str:
+    """The text of the clause this one belongs to: 1.07(b) for 1.07(b)(ii), 7.1 for 7.1.2,
+    `Content Standards ¶1` for `Content Standards › 4` (the nearest earlier clause whose number leads ours)."""
+    number = clauses[position].number
+    for earlier in reversed(clauses[:position]):
+        lead = re.sub(r" ¶\d+$", "", earlier.number)
+        if lead != number and number.startswith(lead) and number[len(lead)] in "(. ›":
+            return str(earlier.text)
+    return ""
+
+
+def check_question(text: str) -> str:
+    question = " ".join((text or "").split())
+    if not question:
+        raise InvalidInput("Ask a question after the command, like `/policy can I post photos from work?`")
+    if len(question) > MAX_QUESTION_LENGTH:
+        raise InvalidInput(f"Please keep the question under {MAX_QUESTION_LENGTH:,} characters.")
+    return question
+
+
+def load_library(*, session: Session, now: datetime, directory: Path) -> SyncReport:
+    if not directory.is_dir():
+        raise InvalidInput(f"{directory}: there is no clause directory here")
+    return sync_clause_files(session=session, now=now, directory=directory)
+
+
+def shown(answer: Answer) -> list[dict[str, Any]]:
+    return [
+        {"document": hit.clause.document_id, "clause": hit.clause.number, "score": round(hit.score, 3)}
+        for hit in answer.hits
+    ]
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    id: int
+    answer: Answer
+
+
+def record_question(
+    *, session: Session, now: datetime, asked_by: str, source: str, answer: Answer
+) -> AskedQuestion:
+    row = PolicyQuestion(
+        asked_by=asked_by,
+        asked_at=now,
+        question=answer.question,
+        source=source,
+        confident=answer.confident,
+        shown=shown(answer),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=asked_by,
+        action="asked" if answer.confident else "refused",
+        item_type=ITEM,
+        item_id=row.id,
+        source=source,
+        reason=answer.reason or None,
+    )
+    return AskedQuestion(row.id, answer)
+
+
+def _question(session: Session, question_id: int) -> PolicyQuestion:
+    row = session.get(PolicyQuestion, question_id)
+    if row is None:
+        raise NotFound("That question is no longer on record.")
+    return row
+
+
+def record_feedback(*, session: Session, now: datetime, question_id: int, user: str, helpful: bool) -> bool:
+    """Store the vote (a second vote by the same person replaces the first). Returns the stored value."""
+    row = _question(session, question_id)
+    vote = next((vote for vote in row.feedback if vote.user == user), None)
+    if vote is None:
+        row.feedback.append(PolicyFeedback(user=user, helpful=helpful, at=now))
+    else:
+        vote.helpful, vote.at = helpful, now
+    audit.record(
+        session,
+        at=now,
+        actor=user,
+        action="helpful" if helpful else "not_helpful",
+        item_type=ITEM,
+        item_id=question_id,
+        shown=row.shown,
+    )
+    return helpful
+
+
+def send_to_communications(
+    *,
+    session: Session,
+    now: datetime,
+    org: Organization,
+    calendar: BusinessCalendar,
+    question_id: int,
+    actor: str,
+) -> flags.FlagReceipt:
+    """The human path: the question becomes an item on the moderators' board, of kind "staff question"."""
+    row = _question(session, question_id)
+    if row.asked_by != actor:
+        raise Conflict("Only the person who asked can send this question on.")
+    if row.sent_to_flag_id is not None:
+        return flags.FlagReceipt(
+            flag_id=row.sent_to_flag_id,
+            ref=f"F-{row.sent_to_flag_id}",
+            merged=True,
+            reporter_count=1,
+            kind=Kind.STAFF_QUESTION,
+            priority=flags.Priority.OTHER,
+            guessed=False,
+            deadline_at=now,
+            similar_ref=None,
+            routed_to=(),
+            routing_clause=None,
+        )
+    receipt = flags.file_flag(
+        session=session,
+        now=now,
+        org=org,
+        calendar=calendar,
+        reporter=actor,
+        url=None,
+        note=row.question,
+        kind=Kind.STAFF_QUESTION,
+        priority="other",
+        source="policy",
+    )
+    row.sent_to_flag_id = receipt.flag_id
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="sent_to_communications",
+        item_type=ITEM,
+        item_id=question_id,
+        flag=receipt.ref,
+    )
+    return receipt
