@@ -38,6 +38,7 @@ def prepare_database(url: str) -> None:
 
 
 def cmd_run(settings: Settings) -> int:
+    from bot.policy.service import clause_directory, load_library
     from bot.runtime import build_runtime
     from bot.scheduler import start_scheduler
     from bot.server import make_http_server
@@ -51,6 +52,9 @@ def cmd_run(settings: Settings) -> int:
     org = load_organization(settings.org_file)
     prepare_database(settings.database_url)
     rt = build_runtime(settings, org)
+    report = rt.run(load_library, directory=clause_directory(settings.org_file))
+    log.info("policy clauses: %s", ", ".join(f"{len(v)} {k}" for k, v in vars(report).items() if v) or "none")
+    rt.policy.rebuild()
     app = build_app(rt)
     try:
         identity = rt.door.auth_test()

@@ -8,6 +8,15 @@ from bot.flags.models import Flag, FlagReport
 from bot.policy.models import PolicyClause, PolicyDocument, PolicyFeedback, PolicyQuestion
 
 __all__ = [
-    "AuditEvent", "Base", "Flag", "FlagReport", "OutboxMessage", "PolicyClause", "PolicyDocument", "PolicyFeedback",
-    "PolicyQuestion", "ProcessedEvent", "SlackCard",
+    "AuditEvent",
+    "Base",
+    "Flag",
+    "FlagReport",
+    "OutboxMessage",
+    "PolicyClause",
+    "PolicyDocument",
+    "PolicyFeedback",
+    "PolicyQuestion",
+    "ProcessedEvent",
+    "SlackCard",
 ]

@@ -23,6 +23,7 @@ from bot.calendar import BusinessCalendar
 from bot.clock import Clock, SystemClock
 from bot.config import Organization, Settings
 from bot.delivery import CardRenderer, Delivery, take_pending
+from bot.policy.service import PolicyLibrary
 from bot.slack.door import SlackDoor, build_web_client
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,10 @@ class Runtime:
     delivery: Delivery
     executor: TrackedExecutor  # Bolt's listeners
     delivery_pool: TrackedExecutor  # posts to Slack after commit, so no listener's ack waits behind them
+    policy: PolicyLibrary  # the searchable clauses
     # SQLite has one writer at a time and makes the others sleep and retry, which starves some of them
     # for seconds under load; queueing the writers of this process on a lock keeps every ack fast.
     write_lock: AbstractContextManager[Any] = field(default_factory=nullcontext)
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def run(self, service: Callable[..., T], /, **kwargs: Any) -> T:
         """Call `service(session=…, now=…, **kwargs)` in one transaction; once it is committed, deliver
@@ -132,4 +133,5 @@ def build_runtime(
         executor=TrackedExecutor(max_workers=16, name="listener"),
         delivery_pool=TrackedExecutor(max_workers=4, name="delivery"),
         write_lock=write_lock,
+        policy=PolicyLibrary(sessions, org.own_documents),
     )

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 def register_all(app: GuardedApp, rt: Runtime) -> None:
-    from handlers import flags, home
+    from handlers import flags, home, policy
 
     flags.register(app, rt)
     home.register(app, rt)
+    policy.register(app, rt)

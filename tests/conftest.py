@@ -19,6 +19,7 @@ from bot import db
 from bot.clock import FrozenClock
 from bot.config import Organization, Settings, load_organization
 from bot.models import Base
+from bot.policy.service import load_library
 from bot.runtime import Runtime, build_runtime
 from bot.server import make_http_server
 from bot.slack.app import build_app
@@ -73,6 +74,10 @@ def migrated_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
     else:
         url = reset_pg_schema(str(PG_URL), PG_SCHEMA)
     db.upgrade(url)
+    engine = create_engine(url)
+    with db.transaction(db.make_session_factory(engine)) as session:
+        load_library(session=session, now=TUESDAY_10AM, directory=ROOT / "policy_data" / "policies")
+    engine.dispose()
     return url
 
 
@@ -87,6 +92,8 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    with db.transaction(db.make_session_factory(engine)) as session:
+        load_library(session=session, now=TUESDAY_10AM, directory=ROOT / "policy_data" / "policies")
     engine.dispose()
     return migrated_database
 

@@ -111,6 +111,7 @@ class _Parser:
         self.sub_letter: str | None = None  # Taber 1.02(e)(a): letters nested under a letter
         self.last: Clause | None = None
         self.introducing: Clause | None = None
+        self.title = ""
         self.paragraphs: dict[str, int] = {}
         self.list_counts: dict[str, int] = {}
 
@@ -163,7 +164,11 @@ class _Parser:
         if not text:
             return
         if match := MARKDOWN_HEADING.match(text):
-            self.set_heading(match.group(2), level=len(match.group(1)))
+            level = len(match.group(1))
+            if level == 1 and not self.clauses and not self.headings and not self.title:
+                self.title = clean_inline(match.group(2))  # the document's own title, not a section
+                return
+            self.set_heading(match.group(2), level=max(1, level - 1) if self.title else level)
             return
         if match := DECIMAL.match(text):
             self.decimal(match.group(1), text[match.end() :].strip())
@@ -338,7 +343,7 @@ def import_text(
     first_heading = next((line for line, _i, _b in _logical_lines(text) if _looks_like_heading(line)), doc_id)
     document = ImportedDocument(
         id=doc_id,
-        title=meta.get("title", clean_inline(first_heading.lstrip("# "))),
+        title=meta.get("title", parser.title or clean_inline(first_heading.lstrip("# "))),
         organization=meta.get("organization", ""),
         short_name=meta.get("short_name", meta.get("organization", doc_id)),
         policy_number=meta.get("policy_number", ""),

@@ -1,0 +1,116 @@
+"""Block Kit for policy answers: the quoted clause with its document and number, up to two more, the
+feedback buttons; or the refusal with the human path. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.policy.ids import PolicyIds
+from bot.policy.search import Answer, Hit
+from bot.slack.text import escape, quote
+
+Block = dict[str, Any]
+QUOTE_LIMIT = 700
+SHORT_LIMIT = 160
+
+
+def trim(text: str, limit: int) -> str:
+    """Cut a long clause at a sentence (or word) boundary, so a quote never ends mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    sentence = max(cut.rfind(". "), cut.rfind("; "), cut.rfind(": "))
+    if sentence > limit * 0.6:
+        return cut[: sentence + 1] + " …"
+    return re.sub(r"\s+\S*$", "", cut) + " …"
+
+
+def citation(hit: Hit) -> str:
+    where = "" if hit.clause.own else "Elsewhere: "
+    return f"{where}*{escape(hit.clause.document)} {escape(hit.clause.number)}*"
+
+
+def _button(label: str, action: PolicyIds, value: str, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def answer_message(answer: Answer, question_id: int) -> tuple[str, list[Block]]:
+    """The reply to a question: (fallback text, blocks)."""
+    asked = f"_You asked:_ {escape(trim(answer.question, 300))}"
+    if not answer.confident or not answer.hits:
+        text = (
+            "I don't have a confident answer to that in the policies"
+            + (f" ({escape(answer.reason)})" if answer.reason else "")
+            + "."
+        )
+        blocks: list[Block] = [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": asked}]},
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": (
+                        f":thinking_face: {text} Rather than guess, I can send your question to Communications; they "
+                        "will answer you, and the missing policy gets noticed."
+                    ),
+                },
+            },
+            {
+                "type": "actions",
+                "elements": [
+                    _button(
+                        "Send to Communications",
+                        PolicyIds.SEND_TO_COMMUNICATIONS,
+                        str(question_id),
+                        "primary",
+                    )
+                ],
+            },
+        ]
+        return text, blocks
+    best, *others = answer.hits
+    blocks = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": asked}]},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": (f"{citation(best)}\n{quote(trim(best.clause.text, QUOTE_LIMIT), QUOTE_LIMIT + 10)}"),
+            },
+        },
+    ]
+    if others:
+        lines = [f"• {citation(hit)}: {escape(trim(hit.clause.text, SHORT_LIMIT))}" for hit in others[:2]]
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": "Also relevant:\n" + "\n".join(lines)}],
+            }
+        )
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                _button("Helpful", PolicyIds.HELPFUL, str(question_id)),
+                _button("Not helpful", PolicyIds.NOT_HELPFUL, str(question_id)),
+            ],
+        }
+    )
+    text = f"{best.clause.document} {best.clause.number}: {trim(best.clause.text, 200)}"
+    return escape(text), blocks
+
+
+def usage_text() -> str:
+    return (
+        "Ask the social-media policy a question, e.g. `/policy can I post photos from work on my own Facebook?` "
+        "You can also send me a direct message, or mention me in a channel."
+    )

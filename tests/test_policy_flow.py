@@ -1,0 +1,105 @@
+"""Policy answers end to end: /policy, DMs, mentions, feedback and the path to Communications."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from bot.flags.models import Flag, Kind
+from bot.policy.ids import PolicyIds
+from bot.policy.models import PolicyFeedback, PolicyQuestion
+from tests.conftest import EMPLOYEE, EMPLOYEE_2
+from tests.harness import BotClient
+
+PASSWORD_QUESTION = "how often do we change the social media password"
+
+
+def actions_of(blocks: list) -> dict[str, str]:
+    return {element["action_id"]: element["value"] for block in blocks if block["type"] == "actions"
+            for element in block["elements"]}
+
+
+def test_policy_command_quotes_the_clause_with_document_and_number(bot: BotClient) -> None:
+    result = bot.command("/policy", PASSWORD_QUESTION, EMPLOYEE)
+    answer = result.json()
+    assert answer["response_type"] == "ephemeral"
+    body = json.dumps(answer["blocks"])
+    assert "*Taber 1.03(f)*" in body
+    assert "change their login passwords to said platforms every 60 days" in body
+    assert "Also relevant" in body
+    buttons = actions_of(answer["blocks"])
+    assert set(buttons) == {PolicyIds.HELPFUL, PolicyIds.NOT_HELPFUL}
+    row = bot.query(lambda s: s.scalar(select(PolicyQuestion)))
+    assert row.confident and row.source == "command" and row.asked_by == EMPLOYEE
+    assert row.shown[0] == {"document": "taber-adm-7-procedure", "clause": "1.03(f)", "score": row.shown[0]["score"]}
+    assert buttons[PolicyIds.HELPFUL] == str(row.id)
+
+
+def test_a_question_outside_the_policies_is_refused_with_a_human_path(bot: BotClient) -> None:
+    answer = bot.command("/policy", "how many vacation days do I get", EMPLOYEE).json()
+    body = json.dumps(answer["blocks"])
+    assert "don't have a confident answer" in body
+    assert "Taber" not in body and "Westlock" not in body  # no irrelevant citation
+    question_id = actions_of(answer["blocks"])[PolicyIds.SEND_TO_COMMUNICATIONS]
+    assert not bot.query(lambda s: s.get(PolicyQuestion, int(question_id))).confident
+
+    bot.click(PolicyIds.SEND_TO_COMMUNICATIONS, question_id, EMPLOYEE_2)
+    assert "Only the person who asked" in bot.slack.responses[-1]["text"]
+    bot.click(PolicyIds.SEND_TO_COMMUNICATIONS, question_id, EMPLOYEE)
+    assert "Sent to Communications as *F-1*" in bot.slack.responses[-1]["text"]
+    flag = bot.query(lambda s: s.get(Flag, 1))
+    assert flag.kind == Kind.STAFF_QUESTION and flag.url is None and flag.created_by == EMPLOYEE
+    [card] = bot.slack.messages_to("C0MODERATE")
+    assert "Staff policy question" in card.all_text() and "vacation days" in card.all_text()
+
+    bot.click(PolicyIds.SEND_TO_COMMUNICATIONS, question_id, EMPLOYEE)  # a second click: the same item
+    assert "F-1" in bot.slack.responses[-1]["text"]
+    assert bot.query(lambda s: s.scalar(select(func.count()).select_from(Flag))) == 1
+    assert len(bot.slack.messages_to("C0MODERATE")) == 1
+
+
+def test_votes_are_stored_and_a_second_vote_replaces_the_first(bot: BotClient) -> None:
+    answer = bot.command("/policy", PASSWORD_QUESTION, EMPLOYEE).json()
+    question_id = actions_of(answer["blocks"])[PolicyIds.HELPFUL]
+    bot.click(PolicyIds.HELPFUL, question_id, EMPLOYEE)
+    assert "noted as helpful" in bot.slack.responses[-1]["text"]
+    bot.click(PolicyIds.NOT_HELPFUL, question_id, EMPLOYEE)
+    bot.click(PolicyIds.HELPFUL, question_id, EMPLOYEE_2)
+    votes = bot.query(lambda s: sorted((v.user, v.helpful) for v in s.scalars(select(PolicyFeedback))))
+    assert votes == [(EMPLOYEE, False), (EMPLOYEE_2, True)]
+    question = bot.query(lambda s: s.get(PolicyQuestion, int(question_id)))
+    assert question.shown[0]["clause"] == "1.03(f)"  # the vote is stored with the clauses it judged
+
+
+def test_a_direct_message_is_answered_in_the_dm_once(bot: BotClient) -> None:
+    event = {"type": "message", "channel": "D0EMPLOYEE", "channel_type": "im", "user": EMPLOYEE,
+             "text": "who approves photos before they go on the town page"}
+    bot.event(event, event_id="Ev0DMQUESTION")
+    bot.event(event, event_id="Ev0DMQUESTION", retry_num=1)
+    [reply] = bot.slack.messages_to("D0EMPLOYEE")
+    assert "Taber 1.04(d)" in reply.all_text()
+    bot.event({**event, "bot_id": "B0OTHER", "text": "a bot's message"})
+    bot.event({**event, "subtype": "message_changed", "text": "an edit"})
+    assert len(bot.slack.messages_to("D0EMPLOYEE")) == 1
+
+
+def test_a_mention_is_answered_in_its_thread(bot: BotClient) -> None:
+    bot.event({"type": "app_mention", "channel": "C0GENERAL", "user": EMPLOYEE, "ts": "1700000000.000200",
+               "text": "<@UFLAGPOST> can I put the town logo on my profile?"})
+    [reply] = bot.slack.messages_to("C0GENERAL")
+    assert reply["thread_ts"] == "1700000000.000200"
+    assert "logo" in reply.all_text().lower()
+
+
+def test_bare_and_overlong_questions_get_plain_words(bot: BotClient) -> None:
+    assert "/policy can I post photos" in bot.command("/policy", "", EMPLOYEE).text
+    result = bot.command("/policy", "why " * 400, EMPLOYEE)
+    assert "under 1,000 characters" in result.text
+    assert bot.query(lambda s: s.scalar(select(func.count()).select_from(PolicyQuestion))) == 0
+
+
+def test_the_question_is_escaped_when_echoed(bot: BotClient) -> None:
+    answer = bot.command("/policy", "<!channel> password change <@U0CAO0001>", EMPLOYEE).json()
+    body = json.dumps(answer["blocks"])
+    assert "<!channel>" not in body and "&lt;!channel&gt;" in body
