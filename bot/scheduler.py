@@ -19,6 +19,7 @@ def due_work(rt: Runtime) -> list[tuple[str, Callable[[], object]]]:
     """Every periodic job, by name. Each is safe to run on several replicas at once."""
     return [
         ("deliver-due-slack-messages", rt.delivery.deliver_due),
+        ("refresh-policy-index", rt.policy.refresh_if_changed),
     ]
 
 

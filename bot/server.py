@@ -65,8 +65,10 @@ def make_http_server(rt: Runtime, app: App, host: str, port: int, threads: int =
 
 
 def stop_http_server(server: Any, thread: Any = None, timeout: float = 10.0) -> None:
-    """Stop a server that `.run()`s in another thread: close its sockets from inside its own loop
-    (closing them from outside races with select), let the loop end, then stop the worker threads."""
+    """Stop a server that `.run()`s in another thread. First let its worker threads finish (each pulls the
+    loop's trigger when it is done, so the trigger must outlive them); then close every socket from inside
+    the loop's own thread (closing them from outside races with select), which ends the loop."""
+    server.task_dispatcher.shutdown(timeout=timeout)
 
     def close_everything() -> None:
         for channel in list(server._map.values()):
@@ -75,4 +77,3 @@ def stop_http_server(server: Any, thread: Any = None, timeout: float = 10.0) -> 
     server.trigger.pull_trigger(close_everything)
     if thread is not None:
         thread.join(timeout)
-    server.task_dispatcher.shutdown(timeout=timeout)

@@ -16,8 +16,12 @@ PASSWORD_QUESTION = "how often do we change the social media password"
 
 
 def actions_of(blocks: list) -> dict[str, str]:
-    return {element["action_id"]: element["value"] for block in blocks if block["type"] == "actions"
-            for element in block["elements"]}
+    return {
+        element["action_id"]: element["value"]
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+    }
 
 
 def test_policy_command_quotes_the_clause_with_document_and_number(bot: BotClient) -> None:
@@ -32,7 +36,11 @@ def test_policy_command_quotes_the_clause_with_document_and_number(bot: BotClien
     assert set(buttons) == {PolicyIds.HELPFUL, PolicyIds.NOT_HELPFUL}
     row = bot.query(lambda s: s.scalar(select(PolicyQuestion)))
     assert row.confident and row.source == "command" and row.asked_by == EMPLOYEE
-    assert row.shown[0] == {"document": "taber-adm-7-procedure", "clause": "1.03(f)", "score": row.shown[0]["score"]}
+    assert row.shown[0] == {
+        "document": "taber-adm-7-procedure",
+        "clause": "1.03(f)",
+        "score": row.shown[0]["score"],
+    }
     assert buttons[PolicyIds.HELPFUL] == str(row.id)
 
 
@@ -73,8 +81,13 @@ def test_votes_are_stored_and_a_second_vote_replaces_the_first(bot: BotClient) -
 
 
 def test_a_direct_message_is_answered_in_the_dm_once(bot: BotClient) -> None:
-    event = {"type": "message", "channel": "D0EMPLOYEE", "channel_type": "im", "user": EMPLOYEE,
-             "text": "who approves photos before they go on the town page"}
+    event = {
+        "type": "message",
+        "channel": "D0EMPLOYEE",
+        "channel_type": "im",
+        "user": EMPLOYEE,
+        "text": "who approves photos before they go on the town page",
+    }
     bot.event(event, event_id="Ev0DMQUESTION")
     bot.event(event, event_id="Ev0DMQUESTION", retry_num=1)
     [reply] = bot.slack.messages_to("D0EMPLOYEE")
@@ -85,8 +98,15 @@ def test_a_direct_message_is_answered_in_the_dm_once(bot: BotClient) -> None:
 
 
 def test_a_mention_is_answered_in_its_thread(bot: BotClient) -> None:
-    bot.event({"type": "app_mention", "channel": "C0GENERAL", "user": EMPLOYEE, "ts": "1700000000.000200",
-               "text": "<@UFLAGPOST> can I put the town logo on my profile?"})
+    bot.event(
+        {
+            "type": "app_mention",
+            "channel": "C0GENERAL",
+            "user": EMPLOYEE,
+            "ts": "1700000000.000200",
+            "text": "<@UFLAGPOST> can I put the town logo on my profile?",
+        }
+    )
     [reply] = bot.slack.messages_to("C0GENERAL")
     assert reply["thread_ts"] == "1700000000.000200"
     assert "logo" in reply.all_text().lower()
@@ -103,3 +123,36 @@ def test_the_question_is_escaped_when_echoed(bot: BotClient) -> None:
     answer = bot.command("/policy", "<!channel> password change <@U0CAO0001>", EMPLOYEE).json()
     body = json.dumps(answer["blocks"])
     assert "<!channel>" not in body and "&lt;!channel&gt;" in body
+
+
+def test_an_import_reaches_the_running_bot(bot: BotClient, tmp_path) -> None:
+    import shutil
+
+    from bot.policy.service import load_library
+    from bot.scheduler import run_due_work
+    from tests.conftest import ROOT
+
+    question = "can we post drone footage of the parade"
+    assert "Ours" not in bot.command("/policy", question, EMPLOYEE).body
+    for shipped in (ROOT / "policy_data" / "policies").glob("*.json"):
+        shutil.copy(shipped, tmp_path)
+    (tmp_path / "ours.json").write_text(
+        json.dumps(
+            {
+                "title": "Our rules",
+                "short_name": "Ours",
+                "clauses": [
+                    {
+                        "number": "7",
+                        "heading_path": ["Drones"],
+                        "text": "Drone footage of public events may be posted only if Communications approves it.",
+                    }
+                ],
+            }
+        )
+    )
+    bot.rt.run(load_library, directory=tmp_path)  # as `flagpost policy import` does, from another process
+    run_due_work(bot.rt)
+    answer = json.dumps(bot.command("/policy", question, EMPLOYEE).json()["blocks"])
+    assert "*Ours 7*" in answer
+    assert bot.rt.policy.refresh_if_changed() is False

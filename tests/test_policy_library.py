@@ -62,8 +62,20 @@ This applies to all staff.
 """
     document = import_text(text, "sample")
     numbers = [clause.number for clause in document.clauses]
-    assert numbers == ["Scope", "1.1", "1.1.1", "2.04(a)", "2.04(b)", "2.04(b)(i)", "2.04(b)(ii)",
-                       "2.04(b)(iv)", "2.04(c)", "Guideline 1", "Guideline 2", "Guidelines › Use a disclaimer"]
+    assert numbers == [
+        "Scope",
+        "1.1",
+        "1.1.1",
+        "2.04(a)",
+        "2.04(b)",
+        "2.04(b)(i)",
+        "2.04(b)(ii)",
+        "2.04(b)(iv)",
+        "2.04(c)",
+        "Guideline 1",
+        "Guideline 2",
+        "Guidelines › Use a disclaimer",
+    ]
     assert document.clauses[1].text == "Post – anything published."
     assert document.clauses[-1].text.endswith("• a plain bullet joins the clause before it")
     assert document.title == "Social Media Rules"
@@ -77,14 +89,21 @@ def test_what_the_importer_cannot_place_is_reported() -> None:
 def flagpost(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "FLAGPOST_"))}
     env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_policy_ask_json_works_on_a_fresh_checkout(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "policy_data", tmp_path / "policy_data")
-    result = flagpost("policy", "ask", "how often do we change the social media password", "--json", "-k", "5",
-                      cwd=tmp_path)
+    result = flagpost(
+        "policy", "ask", "how often do we change the social media password", "--json", "-k", "5", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert set(payload) == {"results", "confident"} and payload["confident"] is True
@@ -95,13 +114,17 @@ def test_policy_ask_json_works_on_a_fresh_checkout(tmp_path: Path) -> None:
     scores = [r["score"] for r in payload["results"]]
     assert scores == sorted(scores, reverse=True)
     assert (tmp_path / "flagpost.db").exists()
-    refused = json.loads(flagpost("policy", "ask", "where do I park at town hall", "--json", cwd=tmp_path).stdout)
+    refused = json.loads(
+        flagpost("policy", "ask", "where do I park at town hall", "--json", cwd=tmp_path).stdout
+    )
     assert refused["confident"] is False
 
 
 def test_policy_import_writes_clause_files_and_reindexes(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "policy_data", tmp_path / "policy_data")
-    (tmp_path / "rules.md").write_text("# Town Rules\n\n## Passwords\n1. Change the password every 90 days.\n")
+    (tmp_path / "rules.md").write_text(
+        "# Town Rules\n\n## Passwords\n1. Change the password every 90 days.\n"
+    )
     result = flagpost("policy", "import", "rules.md", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1 clauses" in result.stdout
@@ -116,8 +139,10 @@ def test_answer_quality_meets_its_targets_on_the_development_set() -> None:
     clauses = []
     for path in sorted(SHIPPED.glob("*.json")):
         data = json.loads(path.read_text())
-        clauses += [SearchClause(path.stem, data["short_name"], c["number"], " › ".join(c["heading_path"]),
-                                 c["text"]) for c in data["clauses"]]
+        clauses += [
+            SearchClause(path.stem, data["short_name"], c["number"], " › ".join(c["heading_path"]), c["text"])
+            for c in data["clauses"]
+        ]
     report = evaluate(PolicyIndex(clauses), load_questions(ROOT / "tests" / "policy_questions.toml"))
     assert report.answerable >= 80 and report.unanswerable >= 10
     assert report.hit1 >= 0.75 and report.hit3 >= 0.90

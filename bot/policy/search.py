@@ -8,6 +8,7 @@ The index is built once from the clause database and rebuilt on import.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import re
@@ -128,6 +129,7 @@ class PolicyIndex:
         self.idf = {
             term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in document_frequency.items()
         }
+        self.terms_of = [frozenset(tf) for tf in weighted_tf]
         # The weight does not depend on the question, so each posting stores its final contribution.
         self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, tf in enumerate(weighted_tf):
@@ -227,16 +229,9 @@ class PolicyIndex:
         if not terms:
             return Answer(question, [], False, "the question has no words to search for", terms)
         scores: dict[int, float] = defaultdict(float)
-        matched: dict[int, float] = defaultdict(float)
-        total = 0.0
         for term, weight in terms.items():
-            idf = self.idf.get(term, UNSEEN_IDF)
-            informative = weight > SYNONYM_WEIGHT  # the user's own words (weak ones count for less)
-            if informative:
-                total += weight * idf
             for index, contribution in self.postings.get(term, ()):
                 scores[index] += weight * contribution
-                matched[index] += weight * idf if informative else 0.5 * weight * idf
         if not scores:
             return Answer(question, [], False, "no clause uses these words", terms)
         if self.tuning.synonyms and _DEFINITION_QUESTION.search(question):
@@ -247,11 +242,8 @@ class PolicyIndex:
             bonus = PHRASE_WEIGHT * min(self.idf.get(first, 0.0), self.idf.get(second, 0.0))
             for index in self.phrases.get((first, second), ()):
                 scores[index] += bonus
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: max(k * 4, 12)]
-        hits = [
-            Hit(self.clauses[index], score, min(1.0, matched[index] / total) if total else 0.0)
-            for index, score in ranked
-        ]
+        ranked = heapq.nsmallest(max(k * 4, 12), scores.items(), key=lambda item: (-item[1], item[0]))
+        hits = [Hit(self.clauses[index], score, self._coverage(index, terms)) for index, score in ranked]
         hits = self._own_first(hits)[:k]
         best = hits[0]
         tuning = self.tuning
@@ -260,6 +252,20 @@ class PolicyIndex:
         )
         reason = "" if confident else f"the best clause matches only {best.coverage:.0%} of the question"
         return Answer(question, hits, confident, reason, terms)
+
+    def _coverage(self, index: int, terms: dict[str, float]) -> float:
+        """The share of the question's informative weight (idf of the user's own words) this clause matches;
+        related words that match count half. Words no clause uses count as rare words that did not match."""
+        present = self.terms_of[index]
+        total = matched = 0.0
+        for term, weight in terms.items():
+            idf = self.idf.get(term, UNSEEN_IDF)
+            informative = weight > SYNONYM_WEIGHT  # the user's own words (weak ones count for less)
+            if informative:
+                total += weight * idf
+            if term in present:
+                matched += weight * idf if informative else 0.5 * weight * idf
+        return min(1.0, matched / total) if total else 0.0
 
     @staticmethod
     def _own_first(hits: list[Hit]) -> list[Hit]:

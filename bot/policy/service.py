@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import audit
@@ -18,7 +19,7 @@ from bot.errors import Conflict, InvalidInput, NotFound
 from bot.flags import service as flags
 from bot.flags.models import Kind
 from bot.policy.library import SyncReport, all_documents, sync_clause_files
-from bot.policy.models import PolicyFeedback, PolicyQuestion
+from bot.policy.models import PolicyDocument, PolicyFeedback, PolicyQuestion
 from bot.policy.search import Answer, PolicyIndex, SearchClause, Tuning
 
 MAX_QUESTION_LENGTH = 1000
@@ -43,9 +44,25 @@ class PolicyLibrary:
         self.own_documents = set(own_documents)
         self.tuning = tuning
         self._index: PolicyIndex | None = None
+        self._fingerprint: tuple[tuple[str, str], ...] = ()
         self._lock = threading.Lock()
 
+    def _current_fingerprint(self) -> tuple[tuple[str, str], ...]:
+        with self.factory() as session:
+            rows = session.execute(
+                select(PolicyDocument.id, PolicyDocument.content_hash).order_by(PolicyDocument.id)
+            )
+            return tuple((doc_id, digest) for doc_id, digest in rows)
+
+    def refresh_if_changed(self) -> bool:
+        """Rebuild when an import (perhaps by `flagpost policy import` in another process) changed the clauses."""
+        if self._index is not None and self._current_fingerprint() == self._fingerprint:
+            return False
+        self.rebuild()
+        return True
+
     def rebuild(self) -> PolicyIndex:
+        fingerprint = self._current_fingerprint()
         with self.factory() as session:
             documents = all_documents(session=session)
             clauses = [
@@ -65,7 +82,7 @@ class PolicyLibrary:
             ]
         index = PolicyIndex(clauses, self.tuning)
         with self._lock:
-            self._index = index
+            self._index, self._fingerprint = index, fingerprint
         return index
 
     @property
