@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint check bench install clean
+.PHONY: run test check quality bench install clean
 
 $(BIN)/flagpost: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Flagpost needs Python 3.11 or newer as '$(PYTHON)' (set PYTHON=... to choose another)."; exit 1; }
@@ -24,8 +24,12 @@ test: install  ## the whole suite (set TEST_DATABASE_URL to add PostgreSQL)
 check: install
 	$(BIN)/flagpost check
 
-bench: install
-	$(BIN)/python bench/flag_intake.py
+quality: install  ## answer quality on the development question set
+	$(BIN)/flagpost policy eval
+	$(BIN)/flagpost policy eval --ablation
+
+bench: install  ## the benchmarks (set PG=postgresql://... to measure PostgreSQL too)
+	$(BIN)/python bench/flag_intake.py $(if $(PG),--pg $(PG))
 	$(BIN)/python bench/policy_search.py
 
 clean:
