@@ -1,4 +1,5 @@
-"""Listeners for policy answers: /policy, direct messages, @mentions, and the answer's buttons."""
+"""Listeners for policy answers: /policy, direct messages, @mentions, and the answer's buttons.
+Replies in conversations go through the outbox, so one Slack refuses is sent again later."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
+from bot.delivery import queue_message
 from bot.policy import service
 from bot.policy.blocks import answer_message, usage_text
 from bot.policy.ids import PolicyIds
@@ -38,10 +40,10 @@ def register(app: GuardedApp, rt: Runtime) -> None:
         question = MENTION.sub("", event.get("text") or "").strip()
         thread = event.get("thread_ts") or event.get("ts")
         if not question:
-            rt.door.post_message(event["channel"], usage_text(), thread_ts=thread)
+            rt.run(queue_message, channel=event["channel"], text=usage_text(), thread_ts=thread)
             return
         text, blocks = answer(question, event["user"], "mention")
-        rt.door.post_message(event["channel"], text, blocks, thread_ts=thread)
+        rt.run(queue_message, channel=event["channel"], text=text, blocks=blocks, thread_ts=thread)
 
     @app.event("message")
     def direct_message(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -51,7 +53,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
         if not question:
             return
         text, blocks = answer(question, event["user"], "dm")
-        rt.door.post_message(event["channel"], text, blocks)
+        rt.run(queue_message, channel=event["channel"], text=text, blocks=blocks)
 
     def on_vote(action_id: str, helpful: bool) -> None:
         @app.action(action_id)

@@ -97,6 +97,24 @@ def test_a_direct_message_is_answered_in_the_dm_once(bot: BotClient) -> None:
     assert len(bot.slack.messages_to("D0EMPLOYEE")) == 1
 
 
+def test_a_dm_answer_that_slack_refuses_is_sent_later(bot: BotClient) -> None:
+    bot.slack.fail_next("chat.postMessage", status=503, times=2)
+    bot.event(
+        {
+            "type": "message",
+            "channel": "D0EMPLOYEE",
+            "channel_type": "im",
+            "user": EMPLOYEE,
+            "text": PASSWORD_QUESTION,
+        }
+    )
+    assert bot.slack.messages_to("D0EMPLOYEE") == []
+    bot.rt.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    bot.rt.delivery.deliver_due()
+    [reply] = bot.slack.messages_to("D0EMPLOYEE")
+    assert "Taber 1.03(f)" in reply.all_text()
+
+
 def test_a_mention_is_answered_in_its_thread(bot: BotClient) -> None:
     bot.event(
         {
