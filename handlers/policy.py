@@ -69,7 +69,8 @@ def register(app: GuardedApp, rt: Runtime) -> None:
                 text=(
                     "Thanks, noted as helpful."
                     if helpful
-                    else "Thanks, noted as not helpful; the policy's owner sees these votes."
+                    else "Thanks, noted as not helpful. The policy's owner reviews these votes "
+                    "(`flagpost policy report`)."
                 ),
                 response_type="ephemeral",
                 replace_original=False,

@@ -80,6 +80,22 @@ def test_votes_are_stored_and_a_second_vote_replaces_the_first(bot: BotClient) -
     assert question.shown[0]["clause"] == "1.03(f)"  # the vote is stored with the clauses it judged
 
 
+def test_the_owner_report_lists_refusals_and_unhelpful_answers(bot: BotClient) -> None:
+    from bot.policy.service import owner_report
+
+    bot.command("/policy", "where do I park at town hall", EMPLOYEE)
+    helpful = bot.command("/policy", PASSWORD_QUESTION, EMPLOYEE).json()
+    unhelpful = bot.command("/policy", "who approves photos before they go on the town page", EMPLOYEE).json()
+    bot.click(PolicyIds.HELPFUL, actions_of(helpful["blocks"])[PolicyIds.HELPFUL], EMPLOYEE)
+    bot.click(PolicyIds.NOT_HELPFUL, actions_of(unhelpful["blocks"])[PolicyIds.NOT_HELPFUL], EMPLOYEE_2)
+    assert "flagpost policy report" in bot.slack.responses[-1]["text"]
+    lines = bot.query(lambda s: owner_report(session=s))
+    assert sorted((line.verdict, line.question) for line in lines) == [
+        ("not helpful (1)", "who approves photos before they go on the town page"),
+        ("refused", "where do I park at town hall"),
+    ]
+
+
 def test_a_direct_message_is_answered_in_the_dm_once(bot: BotClient) -> None:
     event = {
         "type": "message",

@@ -16,7 +16,7 @@ from bot import audit
 from bot.calendar import BusinessCalendar
 from bot.config import Organization
 from bot.delivery import queue_message, touch_card
-from bot.errors import InvalidInput, NotAuthorized, NotFound
+from bot.errors import Conflict, InvalidInput, NotAuthorized, NotFound
 from bot.flags import transitions
 from bot.flags.classify import guess_kind, guess_priority
 from bot.flags.models import (
@@ -327,7 +327,7 @@ def _transition(session: Session, flag_id: int, action: FlagAction, values: dict
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.expire_all()
         transitions.check(get_flag(session, flag_id), action)  # raises the refusal that fits the new state
-        raise transitions.Conflict(f"{flag_ref(flag_id)} changed while you clicked; look at the card again.")
+        raise Conflict(f"{flag_ref(flag_id)} changed while you clicked; look at the card again.")
     session.expire(flag)
     return get_flag(session, flag_id)
 

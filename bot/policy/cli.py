@@ -107,6 +107,20 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.policy.service import owner_report
+
+    library = open_library(settings)
+    with library.factory() as session:
+        lines = owner_report(session=session, limit=args.limit)
+    if not lines:
+        print("No refused questions and no answers voted not helpful.")
+    for line in lines:
+        shown = f"  (showed {line.shown})" if line.shown else ""
+        print(f"{line.asked_at:%Y-%m-%d %H:%M}  {line.verdict:<17} {line.question}{shown}")
+    return 0
+
+
 def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     policy = sub.add_parser("policy", help="policy answers: ask, import, eval")
     psub = policy.add_subparsers(dest="policy_command", required=True)
@@ -122,6 +136,9 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
         "--corrections", help="folder of <name>.toml hand corrections (default: policy_data/corrections)"
     )
     imp.set_defaults(handler=cmd_import)
+    rep = psub.add_parser("report", help="refused questions and answers voted not helpful, newest first")
+    rep.add_argument("--limit", type=int, default=50)
+    rep.set_defaults(handler=cmd_report)
     ev = psub.add_parser("eval", help="hit@1, hit@3, MRR and refusals on a question set")
     ev.add_argument("--questions", default="tests/policy_questions.toml")
     ev.add_argument("-v", "--verbose", action="store_true", help="list every miss")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import audit
 from bot.calendar import BusinessCalendar
@@ -235,3 +235,32 @@ def send_to_communications(
         flag=receipt.ref,
     )
     return receipt
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    asked_at: datetime
+    question: str
+    verdict: str  # "refused" | "not helpful (n)" | "helpful (n)"
+    shown: str
+
+
+def owner_report(*, session: Session, limit: int = 50) -> list[ReportLine]:
+    """What the policy's owner should read: refused questions (a missing policy) and answers voted not helpful."""
+    rows = session.scalars(
+        select(PolicyQuestion)
+        .options(selectinload(PolicyQuestion.feedback))
+        .order_by(PolicyQuestion.asked_at.desc())
+        .limit(limit * 5)
+    )
+    lines = []
+    for row in rows:
+        unhelpful = sum(1 for vote in row.feedback if not vote.helpful)
+        if row.confident and not unhelpful:
+            continue
+        verdict = "refused" if not row.confident else f"not helpful ({unhelpful})"
+        shown_text = ", ".join(f"{item['document']} {item['clause']}" for item in row.shown[:3])
+        lines.append(ReportLine(row.asked_at, row.question, verdict, shown_text if row.confident else ""))
+        if len(lines) >= limit:
+            break
+    return lines
