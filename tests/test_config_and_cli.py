@@ -178,3 +178,25 @@ def test_run_in_http_mode_migrates_and_answers_healthz(tmp_path: Path) -> None:
             process.wait(timeout=20)
         assert [call.method for call in slack.calls] == ["auth.test"]
     assert (tmp_path / "cli.db").exists()
+
+
+def test_run_uses_socket_mode_when_an_app_token_is_set(tmp_path: Path, mocker) -> None:
+    from bot import cli
+
+    handler = mocker.patch("slack_bolt.adapter.socket_mode.SocketModeHandler")
+    server = mocker.patch("bot.server.make_http_server")
+    with SlackStandIn() as slack:
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_APP_TOKEN": "xapp-1",
+                "SLACK_API_URL": slack.api_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path}/s.db",
+                "FLAGPOST_ORG": str(ORG_FILE),
+            }
+        )
+        assert cli.cmd_run(settings) == 0
+    app, token = handler.call_args.args
+    assert token == "xapp-1" and app.__class__.__name__ == "App"
+    handler.return_value.start.assert_called_once()
+    server.assert_not_called()
