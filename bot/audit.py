@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, select
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -41,12 +41,3 @@ def record(
     )
     session.add(entry)
     return entry
-
-
-def history(session: Session, item_type: str, item_id: int) -> list[AuditEvent]:
-    query = (
-        select(AuditEvent)
-        .where(AuditEvent.item_type == item_type, AuditEvent.item_id == item_id)
-        .order_by(AuditEvent.id)
-    )
-    return list(session.scalars(query))

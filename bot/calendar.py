@@ -28,9 +28,6 @@ class BusinessCalendar:
     def is_holiday(self, day: date) -> bool:
         return day in self._holidays
 
-    def holiday_name(self, day: date) -> str | None:
-        return self._holidays.get(day)
-
     def is_business_day(self, day: date) -> bool:
         return day.weekday() in self.hours.weekdays and not self.is_holiday(day)
 

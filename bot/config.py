@@ -108,9 +108,6 @@ class Organization:
                 seen.setdefault(user, None)
         return list(seen)
 
-    def channel(self, key: str) -> str | None:
-        return self.channels.get(key) or None
-
 
 class _Reader:
     """Walks the parsed TOML and raises ConfigError naming the file, the key and the reason."""

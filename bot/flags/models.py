@@ -75,7 +75,6 @@ PRIORITY_LABELS: dict[Priority, str] = {
     Priority.PARTNER: "Partner organisation",
     Priority.OTHER: "Other",
 }
-PRIORITY_RANK = {priority: rank for rank, priority in enumerate(Priority, start=1)}
 
 OUTCOME_LABELS: dict[Outcome, Label] = {
     Outcome.ANSWERED: Label("Answered publicly with facts", "Taber 1.04(f)"),
@@ -144,8 +143,3 @@ class FlagReport(Base):
 
 def flag_ref(flag_id: int) -> str:
     return f"F-{flag_id}"
-
-
-def parse_flag_ref(value: str) -> int | None:
-    text = value.strip().upper().removeprefix("F-")
-    return int(text) if text.isdigit() else None

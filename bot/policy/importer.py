@@ -39,10 +39,6 @@ class Clause:
     text: str
     title: str = ""
 
-    @property
-    def search_heading(self) -> str:
-        return " › ".join([*self.heading_path, self.title] if self.title else self.heading_path)
-
 
 @dataclass
 class ImportedDocument:
@@ -107,13 +103,10 @@ class _Parser:
         self.section: str | None = None  # the current decimal number (e.g. 1.04, 4.1)
         self.section_title = ""
         self.letter: str | None = None  # the current letter item under the section
-        self.roman: str | None = None
-        self.sub_letter: str | None = None  # Taber 1.02(e)(a): letters nested under a letter
         self.last: Clause | None = None
         self.introducing: Clause | None = None
         self.title = ""
         self.paragraphs: dict[str, int] = {}
-        self.list_counts: dict[str, int] = {}
 
     # ----- helpers
     def path(self) -> list[str]:
@@ -149,13 +142,7 @@ class _Parser:
             if not self.top_headings and self.headings:
                 level = 1  # without hints, unnumbered headings are siblings
         self.headings = [*self.headings[: level - 1], title]
-        self.section, self.section_title, self.letter, self.roman, self.sub_letter = (
-            None,
-            "",
-            None,
-            None,
-            None,
-        )
+        self.section, self.section_title, self.letter = None, "", None
         self.last = None
 
     # ----- one logical line
@@ -205,9 +192,6 @@ class _Parser:
             return " › ".join([*parents, f"{label[:-1]} {number}"])
         return f"{self.heading_prefix()} › {number}"
 
-    def paragraph_key(self) -> str:
-        return self.section or self.heading_prefix()
-
     def paragraph(self, text: str) -> None:
         if self.section and self.last is None:
             self.emit(self.section, text, title=self.section_title)  # the body of a numbered heading
@@ -226,7 +210,7 @@ class _Parser:
         self.emit(number, text, numbered=False)
 
     def decimal(self, number: str, rest: str) -> None:
-        self.letter, self.roman, self.sub_letter = None, None, None
+        self.letter = None
         # Only shallow numbers title a section (4.1, 1.04); 7.1.10 is always a clause, whatever its wording.
         is_heading = bool(rest) and number.count(".") <= 1 and _looks_like_heading(rest)
         if "." not in number and not self.section and self.headings and not is_heading:
@@ -255,15 +239,13 @@ class _Parser:
         if token == "I" and expected == "l":  # a capital I read where the letter l was printed
             lower, is_roman = "l", False
         if is_roman and self.letter:
-            self.roman = lower
             self.emit(f"{base}({self.letter})({lower})", rest)
             return True
         if indent > 0 and self.letter and lower != expected:
-            self.sub_letter = lower  # letters nested under a letter (Taber 1.02(e)(a))
             self.emit(f"{base}({self.letter})({lower})", rest)
             return True
         if len(lower) == 1:
-            self.letter, self.roman, self.sub_letter = lower, None, None
+            self.letter = lower
             self.emit(f"{base}({lower})", rest)
             return True
         return False

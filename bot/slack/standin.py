@@ -12,7 +12,7 @@ import itertools
 import json
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -97,7 +97,6 @@ class SlackStandIn:
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
-        self.on_call: Callable[[Call], None] | None = None
         self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
@@ -335,8 +334,6 @@ class SlackStandIn:
                 call = Call(method, body, status=status, response=payload)
                 with standin._lock:
                     standin.calls.append(call)
-                if standin.on_call:
-                    standin.on_call(call)
                 self._send(status, payload, headers)
 
             do_POST = _handle
