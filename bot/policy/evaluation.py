@@ -29,17 +29,13 @@ class Report:
     wrongly_answered: list[tuple[str, str]]
 
 
-def load_questions(path: Path, document_ids: list[str] | None = None) -> list[Question]:
+def load_questions(path: Path) -> list[Question]:
+    """Answers are written "<document> <clause>" with a short document alias (taber, westlock…)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    questions = []
-    for entry in data.get("q", []):
-        keys = []
-        for answer in entry.get("answers", []):
-            alias, _, number = answer.partition(" ")
-            document = next((doc for doc in document_ids or [] if doc.startswith(alias)), alias)
-            keys.append(f"{document}#{number}")
-        questions.append(Question(entry["text"], tuple(keys)))
-    return questions
+    return [
+        Question(entry["text"], tuple("#".join(answer.split(" ", 1)) for answer in entry.get("answers", [])))
+        for entry in data.get("q", [])
+    ]
 
 
 def evaluate(index: PolicyIndex, questions: list[Question]) -> Report:
