@@ -84,7 +84,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
     @app.action(PolicyIds.SEND_TO_COMMUNICATIONS)
     def send_on(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        receipt = rt.run(
+        ref = rt.run(
             service.send_to_communications,
             org=rt.org,
             calendar=rt.calendar,
@@ -93,7 +93,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
         )
         respond(
             text=(
-                f":white_check_mark: Sent to Communications as *{receipt.ref}*. You'll get a message when "
+                f":white_check_mark: Sent to Communications as *{ref}*. You'll get a message when "
                 "someone picks it up and when it's answered."
             ),
             response_type="ephemeral",

@@ -17,7 +17,7 @@ from bot.calendar import BusinessCalendar
 from bot.config import Organization
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.flags import service as flags
-from bot.flags.models import Kind
+from bot.flags.models import Kind, flag_ref
 from bot.policy.library import SyncReport, all_documents, sync_clause_files
 from bot.policy.models import PolicyDocument, PolicyFeedback, PolicyQuestion
 from bot.policy.search import Answer, PolicyIndex, SearchClause, Tuning
@@ -193,25 +193,14 @@ def send_to_communications(
     calendar: BusinessCalendar,
     question_id: int,
     actor: str,
-) -> flags.FlagReceipt:
-    """The human path: the question becomes an item on the moderators' board, of kind "staff question"."""
+) -> str:
+    """The human path: the question becomes an item on the moderators' board, of kind "staff question".
+    Returns the item's reference; a second click returns the same one."""
     row = _question(session, question_id)
     if row.asked_by != actor:
         raise Conflict("Only the person who asked can send this question on.")
     if row.sent_to_flag_id is not None:
-        return flags.FlagReceipt(
-            flag_id=row.sent_to_flag_id,
-            ref=f"F-{row.sent_to_flag_id}",
-            merged=True,
-            reporter_count=1,
-            kind=Kind.STAFF_QUESTION,
-            priority=flags.Priority.OTHER,
-            guessed=False,
-            deadline_at=now,
-            similar_ref=None,
-            routed_to=(),
-            routing_clause=None,
-        )
+        return flag_ref(row.sent_to_flag_id)
     receipt = flags.file_flag(
         session=session,
         now=now,
@@ -234,7 +223,7 @@ def send_to_communications(
         item_id=question_id,
         flag=receipt.ref,
     )
-    return receipt
+    return receipt.ref
 
 
 @dataclass(frozen=True)
