@@ -511,3 +511,13 @@ def test_an_unexpected_error_on_the_fast_path_answers_in_the_command_reply(bot: 
     result = file(bot)
     assert result.status == 200 and "error id" in result.text
     assert bot.query(lambda s: s.scalar(select(Flag))) is None
+
+
+def test_user_text_echoed_in_an_error_is_escaped(bot: BotClient) -> None:
+    reply = bot.command("/flag", "htp//<!here>&co hello", EMPLOYEE).text
+    assert "not a web link" in reply
+    assert "<!here>" not in reply and "&lt;!here&gt;&amp;co" in reply
+    file(bot)
+    bot.select(FlagIds.SET_KIND, "<!channel>", MODERATOR, block_id="flag_edit_1")
+    refusal = last_response(bot)
+    assert "is not a kind of flag" in refusal and "<!channel>" not in refusal

@@ -96,14 +96,14 @@ def parse_kind(value: str | None) -> Kind | None:
     try:
         return Kind(value) if value else None
     except ValueError:
-        raise InvalidInput(f"“{value}” is not a kind of flag Flagpost knows.") from None
+        raise InvalidInput(f"“{escape(value)}” is not a kind of flag Flagpost knows.") from None
 
 
 def parse_priority(value: str | None) -> Priority | None:
     try:
         return Priority(value) if value else None
     except ValueError:
-        raise InvalidInput(f"“{value}” is not a priority Flagpost knows.") from None
+        raise InvalidInput(f"“{escape(value)}” is not a priority Flagpost knows.") from None
 
 
 def require_moderator(org: Organization, actor: str) -> None:

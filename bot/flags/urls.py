@@ -6,6 +6,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.errors import InvalidInput
+from bot.slack.text import escape
 
 MAX_URL_LENGTH = 2000
 
@@ -135,7 +136,7 @@ def validate_url(raw: str, field: str | None = None) -> str:
     host = parts.hostname or ""
     if not host or "." not in host or any(ch.isspace() for ch in text) or host.startswith("."):
         raise InvalidInput(
-            f"“{raw.strip()[:80]}” is not a web link. Paste the post's address, like "
+            f"“{escape(raw.strip()[:80])}” is not a web link. Paste the post's address, like "
             "https://www.facebook.com/yourtown/posts/123.",
             field,
         )
