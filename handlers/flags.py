@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -15,7 +14,7 @@ from bot.flags.ids import FlagIds
 from bot.flags.urls import find_url, looks_like_link
 from bot.runtime import Runtime
 from bot.slack.app import GuardedApp
-from handlers.kit import form_values, item_id, metadata
+from handlers.kit import form_values, item_id
 
 SLACK_MARKUP = re.compile(r"<(?:https?://[^|>]+\|)?([^>]+)>")
 
@@ -52,10 +51,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
             return
         if url is None or not note:
             ack()
-            origin = json.dumps({"channel": command.get("channel_id")})
-            rt.door.open_view(
-                command["trigger_id"], intake_modal(url=url or "", note=note, private_metadata=origin)
-            )
+            rt.door.open_view(command["trigger_id"], intake_modal(source="modal", url=url or "", note=note))
             return
         receipt = file(command["user_id"], url, note, "command")
         ack(text=receipt_text(receipt), response_type="ephemeral")
@@ -66,15 +62,12 @@ def register(app: GuardedApp, rt: Runtime) -> None:
         message = shortcut.get("message") or {}
         url, _rest = find_url(message.get("text") or "")
         note = _message_to_note(message.get("text") or "")
-        origin = json.dumps({"channel": (shortcut.get("channel") or {}).get("id"), "ts": message.get("ts")})
-        rt.door.open_view(
-            shortcut["trigger_id"], intake_modal(url=url or "", note=note, private_metadata=origin)
-        )
+        rt.door.open_view(shortcut["trigger_id"], intake_modal(source="shortcut", url=url or "", note=note))
 
     @app.view(FlagIds.INTAKE_MODAL)
     def flag_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = form_values(view)
-        source = "shortcut" if metadata(view).get("ts") else "modal"
+        source = "shortcut" if view.get("private_metadata") == "shortcut" else "modal"
         try:
             receipt = file(
                 body["user"]["id"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.errors import NotFound
@@ -27,11 +26,3 @@ def item_id(value: str | None, what: str = "item") -> int:
     if not text.isdigit():
         raise NotFound(f"That button no longer points at a {what}; the card may be out of date.")
     return int(text)
-
-
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}

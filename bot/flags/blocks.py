@@ -50,6 +50,20 @@ def outcome_options() -> list[dict[str, Any]]:
     return [_option(outcome.value, OUTCOME_LABELS[outcome].text) for outcome in Outcome]
 
 
+def _select(
+    action: FlagIds, placeholder: str, options: list[dict[str, Any]], initial: dict[str, Any] | None
+) -> Block:
+    select: Block = {
+        "type": "static_select",
+        "action_id": action,
+        "placeholder": _text(placeholder),
+        "options": options,
+    }
+    if initial:
+        select["initial_option"] = initial
+    return select
+
+
 def _button(label: str, action: FlagIds, value: str, style: str | None = None) -> Block:
     button: Block = {"type": "button", "text": _text(label), "action_id": action, "value": value}
     if style:
@@ -135,27 +149,18 @@ def flag_card(flag: Flag, similar_ref: str | None) -> tuple[str, list[Block]]:
                 "type": "actions",
                 "block_id": f"flag_edit_{flag.id}",
                 "elements": [
-                    {
-                        "type": "static_select",
-                        "action_id": FlagIds.SET_KIND,
-                        "placeholder": _text("Change kind"),
-                        "options": kind_options(),
-                        "initial_option": _option(kind.value, label.text),
-                    }
-                    if kind is not Kind.STAFF_QUESTION
-                    else {
-                        "type": "static_select",
-                        "action_id": FlagIds.SET_KIND,
-                        "placeholder": _text("Change kind"),
-                        "options": kind_options(),
-                    },
-                    {
-                        "type": "static_select",
-                        "action_id": FlagIds.SET_PRIORITY,
-                        "placeholder": _text("Change priority"),
-                        "options": priority_options(),
-                        "initial_option": _option(priority.value, PRIORITY_LABELS[priority]),
-                    },
+                    _select(
+                        FlagIds.SET_KIND,
+                        "Change kind",
+                        kind_options(),
+                        None if kind is Kind.STAFF_QUESTION else _option(kind.value, label.text),
+                    ),
+                    _select(
+                        FlagIds.SET_PRIORITY,
+                        "Change priority",
+                        priority_options(),
+                        _option(priority.value, PRIORITY_LABELS[priority]),
+                    ),
                 ],
             }
         )
@@ -190,9 +195,8 @@ def _status_line(flag: Flag) -> str:
 # ----- the report form
 
 
-def intake_modal(
-    *, url: str = "", note: str = "", kind: Kind | None = None, private_metadata: str = ""
-) -> dict[str, Any]:
+def intake_modal(*, source: str, url: str = "", note: str = "", kind: Kind | None = None) -> dict[str, Any]:
+    """The report form. `source` ("modal" or "shortcut") travels in private_metadata for the audit trail."""
     url_element: Block = {
         "type": "url_text_input",
         "action_id": FlagIds.INPUT,
@@ -209,18 +213,16 @@ def intake_modal(
     }
     if note:
         note_element["initial_value"] = note[:3000]
-    kind_element: Block = {
-        "type": "static_select",
-        "action_id": FlagIds.INPUT,
-        "options": kind_options(),
-        "placeholder": _text("Choose one"),
-    }
-    if kind:
-        kind_element["initial_option"] = _option(kind.value, KIND_LABELS[kind].text)
+    kind_element = _select(
+        FlagIds.INPUT,
+        "Choose one",
+        kind_options(),
+        _option(kind.value, KIND_LABELS[kind].text) if kind else None,
+    )
     return {
         "type": "modal",
         "callback_id": FlagIds.INTAKE_MODAL,
-        "private_metadata": private_metadata,
+        "private_metadata": source,
         "title": _text("Flag for moderators"),
         "submit": _text("Send"),
         "close": _text("Cancel"),
@@ -253,12 +255,12 @@ def intake_modal(
                 "type": "input",
                 "block_id": FlagIds.PRIORITY_BLOCK,
                 "label": _text("Priority"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": FlagIds.INPUT,
-                    "options": priority_options(),
-                    "initial_option": _option(Priority.OTHER.value, PRIORITY_LABELS[Priority.OTHER]),
-                },
+                "element": _select(
+                    FlagIds.INPUT,
+                    "Choose one",
+                    priority_options(),
+                    _option(Priority.OTHER.value, PRIORITY_LABELS[Priority.OTHER]),
+                ),
                 "hint": _text(
                     "Taber 1.04(r): emergency first, then time-sensitive, council, programs, partners."
                 ),
