@@ -212,7 +212,7 @@ def run(kind: str, pg_url: str | None, senders: int, requests: int, burst: int, 
             card_posts[call["body"]["text"]] = card_posts.get(call["body"]["text"], 0) + 1
         with rt.sessions() as session:
             burst_flags = session.scalar(
-                select(func.count()).select_from(Flag).where(Flag.url_key.like("%status/1%"))
+                select(func.count()).select_from(Flag).where(Flag.url.like("%status/1%"))
             )
             burst_reports = session.scalar(
                 select(func.count()).select_from(FlagReport).where(FlagReport.url.like("%status/1%"))

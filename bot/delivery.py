@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, or_, select, update
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot.clock import Clock
@@ -213,11 +213,13 @@ class Delivery:
 
     def backlog(self) -> dict[str, int]:
         with self.factory() as session:
-            cards = len(session.scalars(select(SlackCard.id).where(SlackCard.due_at.is_not(None))).all())
-            messages = len(
-                session.scalars(select(OutboxMessage.id).where(OutboxMessage.due_at.is_not(None))).all()
+            cards = session.scalar(
+                select(func.count()).select_from(SlackCard).where(SlackCard.due_at.is_not(None))
             )
-        return {"cards": cards, "messages": messages}
+            messages = session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.due_at.is_not(None))
+            )
+        return {"cards": cards or 0, "messages": messages or 0}
 
     # ----- leases
     def _lease(self, model: type[SlackCard] | type[OutboxMessage], row_id: int, now: datetime) -> bool:

@@ -74,6 +74,13 @@ def stop_http_server(server: Any, thread: Any = None, timeout: float = 10.0) -> 
         for channel in list(server._map.values()):
             channel.close()
 
-    server.trigger.pull_trigger(close_everything)
+    loop_running = thread is None or thread.is_alive()
+    try:
+        if loop_running:
+            server.trigger.pull_trigger(close_everything)
+    except OSError:  # the trigger is already closed: the loop is ending on its own
+        loop_running = False
+    if not loop_running:
+        close_everything()  # no loop left to race with
     if thread is not None:
         thread.join(timeout)

@@ -90,8 +90,7 @@ class Flag(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str | None] = mapped_column(String(2000))
-    url_key: Mapped[str | None] = mapped_column(String(2000), index=True)
-    # The url_key while the flag is open, else NULL: one open flag per post, enforced by the database.
+    # The normalised URL while the flag is open, else NULL: one open flag per post, enforced by the database.
     open_url_key: Mapped[str | None] = mapped_column(String(2000), unique=True)
     platform: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))

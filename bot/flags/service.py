@@ -212,7 +212,6 @@ def file_flag(
     final_priority = chosen_priority or guess_priority(text, final_kind)
     flag = Flag(
         url=checked_url,
-        url_key=key,
         open_url_key=key,
         platform=platform_of(checked_url) if checked_url else "Slack",
         kind=final_kind,

@@ -21,7 +21,6 @@ def upgrade() -> None:
         "flags",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=True),
-        sa.Column("url_key", sa.String(length=2000), nullable=True),
         sa.Column("open_url_key", sa.String(length=2000), nullable=True),
         sa.Column("platform", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
@@ -47,7 +46,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("flags", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_flags_status"), ["status"], unique=False)
-        batch_op.create_index(batch_op.f("ix_flags_url_key"), ["url_key"], unique=False)
 
     op.create_table(
         "flag_reports",
@@ -73,7 +71,6 @@ def downgrade() -> None:
 
     op.drop_table("flag_reports")
     with op.batch_alter_table("flags", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_flags_url_key"))
         batch_op.drop_index(batch_op.f("ix_flags_status"))
 
     op.drop_table("flags")
