@@ -18,10 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.slack.testkit.payloads import BOT_USER_ID, TEAM_ID
+
 CONTROL_PATH = "/_standin/"
-BOT_USER_ID = "UFLAGPOST"
 BOT_ID = "BFLAGPOST"
-TEAM_ID = "T0TOWN"
 
 
 @dataclass
@@ -343,7 +343,7 @@ class SlackStandIn:
 
 
 def main() -> None:
-    """`python -m bot.slack.standin [--port N]`: run the stand-in on its own until interrupted."""
+    """`python -m bot.slack.testkit.standin [--port N]`: run the stand-in on its own until interrupted."""
     import argparse
 
     parser = argparse.ArgumentParser(description="A stand-in for Slack's Web API on a loopback port.")
