@@ -1,4 +1,4 @@
-"""`flagpost run | check | db upgrade | policy ask | policy import`."""
+"""`flagpost run | check | db …`, and every domain's own commands (`flagpost policy …`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import db
-from bot.config import Settings, load_organization, load_settings
+from bot.config import Organization, Settings, load_organization, load_settings
 from bot.errors import ConfigError, FlagpostError
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger("flagpost")
 
@@ -26,20 +30,20 @@ def _say(ok: bool, what: str) -> None:
     print(f"{'ok  ' if ok else 'FAIL'} {what}")
 
 
-def prepare_database(url: str) -> None:
-    """Bring the database to the newest schema (what `flagpost run` does on every start)."""
-    try:
-        db.upgrade(url)
-    except SQLAlchemyError as exc:
-        raise ConfigError(
-            f"the database at DATABASE_URL could not be prepared: {exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0]}"
-        ) from None
+def start_runtime(settings: Settings, org: Organization, **options: Any) -> Runtime:
+    """Migrate, build the runtime over every domain, and start each domain (what `flagpost run` does)."""
+    from bot.domains import DOMAINS
+    from bot.runtime import build_runtime
+
+    db.prepare_database(settings.database_url)
+    rt = build_runtime(settings, org, DOMAINS, **options)
+    for domain in rt.domains:
+        if domain.start is not None:
+            domain.start(rt)
+    return rt
 
 
 def cmd_run(settings: Settings) -> int:
-    from bot.policy.service import clause_directory, load_library
-    from bot.runtime import build_runtime
     from bot.scheduler import start_scheduler
     from bot.server import make_http_server
     from bot.slack.app import build_app
@@ -50,11 +54,7 @@ def cmd_run(settings: Settings) -> int:
         print(MISSING_TOKENS.format(names=" and ".join(missing), them="it" if len(missing) == 1 else "them"))
         return 2
     org = load_organization(settings.org_file)
-    prepare_database(settings.database_url)
-    rt = build_runtime(settings, org)
-    report = rt.run(load_library, directory=clause_directory(settings.org_file))
-    log.info("policy clauses: %s", ", ".join(f"{len(v)} {k}" for k, v in vars(report).items() if v) or "none")
-    rt.policy.rebuild()
+    rt = start_runtime(settings, org)
     app = build_app(rt)
     try:
         identity = rt.door.auth_test()
@@ -89,8 +89,7 @@ def cmd_run(settings: Settings) -> int:
 
 
 def cmd_check(settings: Settings) -> int:
-    from bot.runtime import build_runtime
-    from bot.slack.door import SlackCallFailed
+    from bot.slack.door import SlackCallFailed, SlackDoor, build_web_client
 
     problems = 0
     missing = settings.missing_for_run()
@@ -122,7 +121,8 @@ def cmd_check(settings: Settings) -> int:
         problems += 1
     if settings.bot_token and org is not None:
         try:
-            identity = build_runtime(settings, org).door.auth_test()
+            door = SlackDoor(build_web_client(settings.bot_token, settings.slack_api_url))
+            identity = door.auth_test()
             _say(True, f"Slack: the token works (bot {identity.get('user')} in {identity.get('team')})")
         except SlackCallFailed as exc:
             _say(False, f"Slack: auth.test failed ({exc.error})")
@@ -133,7 +133,7 @@ def cmd_check(settings: Settings) -> int:
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     if args.db_command == "upgrade":
-        prepare_database(settings.database_url)
+        db.prepare_database(settings.database_url)
         print("The database schema is up to date.")
     elif args.db_command == "downgrade":
         db.downgrade(settings.database_url, args.revision)
@@ -151,9 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub.add_parser("upgrade", help="bring the schema to the newest version")
     down = dbsub.add_parser("downgrade", help="take the schema back to a revision")
     down.add_argument("revision")
-    from bot.policy.cli import add_policy_commands
+    from bot.domains import DOMAINS
 
-    add_policy_commands(sub)
+    for domain in DOMAINS:
+        if domain.cli is not None:
+            domain.cli(sub)
     return parser
 
 
