@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import db  # noqa: E402
+from bot.app import build_app  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings, load_organization  # noqa: E402
 from bot.delivery import SlackCard  # noqa: E402
@@ -40,7 +41,6 @@ from bot.domains import DOMAINS  # noqa: E402
 from bot.flags.models import Flag, FlagReport  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.server import make_http_server, stop_http_server  # noqa: E402
-from bot.slack.app import build_app  # noqa: E402
 from bot.slack.testkit import payloads  # noqa: E402
 from bot.slack.testkit.signing import signed_headers  # noqa: E402
 

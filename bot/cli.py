@@ -44,9 +44,9 @@ def start_runtime(settings: Settings, org: Organization, **options: Any) -> Runt
 
 
 def cmd_run(settings: Settings) -> int:
+    from bot.app import build_app
     from bot.scheduler import start_scheduler
     from bot.server import make_http_server
-    from bot.slack.app import build_app
     from bot.slack.door import SlackCallFailed
 
     missing = settings.missing_for_run()

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from bot.app import GuardedApp
     from bot.delivery import CardRenderer
     from bot.runtime import Runtime
-    from bot.slack.app import GuardedApp
 
 Block = dict[str, Any]
 

@@ -20,8 +20,8 @@ from handlers.kit import action_ref, actor, form_values
 if TYPE_CHECKING:
     from slack_bolt import Ack
 
+    from bot.app import GuardedApp
     from bot.runtime import Runtime
-    from bot.slack.app import GuardedApp
 
 SLACK_MARKUP = re.compile(r"<(?:https?://[^|>]+\|)?([^>]+)>")
 

@@ -10,8 +10,8 @@ from bot.slack import blocks as bk
 if TYPE_CHECKING:
     from slack_bolt import Ack
 
+    from bot.app import GuardedApp
     from bot.runtime import Runtime
-    from bot.slack.app import GuardedApp
 
 
 def home_view(rt: Runtime, user: str) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from handlers.kit import action_ref, actor
 if TYPE_CHECKING:
     from slack_bolt import Ack, Respond
 
+    from bot.app import GuardedApp
     from bot.runtime import Runtime
-    from bot.slack.app import GuardedApp
 
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")

@@ -16,13 +16,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot import db
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Organization, Settings, load_organization
 from bot.domains import DOMAINS, load_models
 from bot.policy.service import load_library
 from bot.runtime import Runtime, build_runtime
 from bot.server import make_http_server
-from bot.slack.app import build_app
 from bot.slack.testkit.standin import SlackStandIn
 from tests.harness import SIGNING_SECRET, BotClient
 
