@@ -11,8 +11,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltResponse
-from slack_bolt.context.respond import Respond
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackClientError
 
@@ -24,6 +23,10 @@ from bot.slack.door import SlackCallFailed
 log = logging.getLogger("flagpost")
 
 SOCKET_MODE_PLACEHOLDER_SECRET = "socket-mode-requests-are-not-signed"
+# Set by the first global middleware. Bolt runs its own signature check before every global middleware (and
+# skips it only in Socket Mode, where Slack's websocket is the proof), so a request without this mark in its
+# context was never verified, and the error handler must not answer it.
+VERIFIED = "flagpost_verified"
 
 
 def actor_of(body: dict[str, Any]) -> str | None:
@@ -60,14 +63,22 @@ def _error_view(text: str) -> dict[str, Any]:
     }
 
 
+def response_urls(body: dict[str, Any]) -> list[object]:
+    """Every response_url a payload carries (a modal may carry several)."""
+    urls: list[object] = [body["response_url"]] if "response_url" in body else []
+    many = body.get("response_urls")
+    if isinstance(many, list):
+        urls += [item.get("response_url") if isinstance(item, dict) else item for item in many]
+    return urls
+
+
 def tell_user(rt: Runtime, error: Exception, body: dict[str, Any], respond: Any = None) -> None:
     """Say what went wrong after the request was acknowledged: via response_url, else by DM."""
     text = user_message_for(error)
-    if respond is None and body.get("response_url"):
-        respond = Respond(response_url=body["response_url"])
+    url = getattr(respond, "response_url", None) or body.get("response_url")
     try:
-        if respond is not None and respond.response_url:
-            respond(text=text, response_type="ephemeral", replace_original=False)
+        if url:
+            rt.door.respond(str(url), text)
         elif (user := actor_of(body)) is not None:
             rt.door.send_dm(user, text)
     except (SlackCallFailed, SlackClientError, OSError) as exc:
@@ -78,8 +89,15 @@ def build_error_handler(rt: Runtime) -> Callable[..., BoltResponse | None]:
     """The one error handler. Before the ack, the reply rides on the HTTP response; after it, see tell_user."""
 
     def handle_error(
-        error: Exception, body: dict[str, Any], respond: Any, response: BoltResponse | None
+        error: Exception,
+        body: dict[str, Any],
+        respond: Any,
+        response: BoltResponse | None,
+        context: BoltContext,
     ) -> BoltResponse | None:
+        if not context.get(VERIFIED):  # failed before verification: answer nothing, tell nobody
+            log.warning("refused a request that failed before verification: %s", type(error).__name__)
+            return BoltResponse(status=401, body="") if response is not None else None
         if response is None:  # already acknowledged
             tell_user(rt, error, body, respond)
             return None
@@ -162,6 +180,22 @@ def build_app(rt: Runtime) -> App:
         logger=logging.getLogger("flagpost.bolt"),
     )
     app.error(build_error_handler(rt))
+    # Bolt logs the whole body of a request whose signature fails, at INFO; the front door (bot/server.py)
+    # refuses those first, with a short line of its own, and this keeps Bolt quiet should one ever get here.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
+
+    @app.middleware
+    def verified_and_answerable(
+        context: BoltContext, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        """First of the global middleware: mark the request verified, and refuse one whose response_url is
+        not Slack's (Slack never sends one; a forged one must not make Flagpost POST anywhere)."""
+        context[VERIFIED] = True
+        if not all(rt.door.may_respond_to(url) for url in response_urls(body)):
+            log.warning("refused a signed request whose response_url is not Slack's")
+            return BoltResponse(status=400, body="")
+        next()
+        return None
 
     @app.middleware
     def once_per_event(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -13,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
+from slack_sdk.webhook import WebhookClient
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,13 @@ PERMANENT_ERRORS = frozenset(
         "expired_trigger_id",
     }
 )
+
+
+# Where Slack's response_urls live. Anything else in a payload's response_url is not Slack's, and Flagpost never
+# POSTs there: a forged one would make the bot reach into its own network in Slack's name.
+SLACK_RESPONSE_URL = re.compile(r"https://hooks\.slack(?:-gov)?\.com/[A-Za-z0-9/_.~%-]*")
+SLACK_API_HOSTS = ("slack.com", "slack-gov.com")
+_SAFE_PATH = re.compile(r"/[A-Za-z0-9/_.~%-]*")
 
 
 class SlackCallFailed(Exception):
@@ -65,9 +75,44 @@ def build_web_client(
     )
 
 
+def stand_in_origin(base_url: str) -> str | None:
+    """`scheme://host:port` of a Web API that is not Slack's (the stand-in of the tests and the sandbox):
+    its response_urls are the only others Flagpost answers."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    if any(host == name or host.endswith("." + name) for name in SLACK_API_HOSTS):
+        return None
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
 class SlackDoor:
     def __init__(self, client: WebClient):
         self.client = client
+        self.stand_in = stand_in_origin(client.base_url)
+
+    def may_respond_to(self, response_url: object) -> bool:
+        """Whether `response_url` is Slack's (or the configured stand-in's), read strictly: no user info,
+        no port, no backslash, nothing a URL parser could read two ways."""
+        if not isinstance(response_url, str):
+            return False
+        if SLACK_RESPONSE_URL.fullmatch(response_url):
+            return True
+        if self.stand_in and response_url.startswith(self.stand_in + "/"):
+            return bool(_SAFE_PATH.fullmatch(response_url[len(self.stand_in) :]))
+        return False
+
+    def respond(
+        self, response_url: str, text: str, *, blocks: list[dict[str, Any]] | None = None, replace: bool = False
+    ) -> None:
+        """An ephemeral answer on the interaction's response_url; refused unless the URL is Slack's."""
+        if not self.may_respond_to(response_url):
+            raise SlackCallFailed("response_url", "not_a_slack_response_url", permanent=True)
+        payload: dict[str, Any] = {"text": text, "response_type": "ephemeral", "replace_original": replace}
+        if blocks is not None:
+            payload["blocks"] = blocks
+        response = WebhookClient(response_url, timeout=10).send_dict(payload)
+        if response.status_code != 200:
+            raise SlackCallFailed("response_url", f"http_{response.status_code}", permanent=False)
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         call = getattr(
