@@ -63,6 +63,29 @@ def _error_view(text: str) -> dict[str, Any]:
     }
 
 
+def storable(text: str) -> str:
+    """User text as every database can keep it: NUL removed (PostgreSQL refuses it), a lone surrogate (which
+    no UTF-8 can encode) replaced by U+FFFD. The rest of what the user typed is kept."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def keep_storable(node: Any) -> None:
+    """Make every string in a request body storable, in place (Bolt's listeners read this same dict)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        if isinstance(value, str):
+            node[key] = storable(value)
+        else:
+            keep_storable(value)
+
+
 def response_urls(body: dict[str, Any]) -> list[object]:
     """Every response_url a payload carries (a modal may carry several)."""
     urls: list[object] = [body["response_url"]] if "response_url" in body else []
@@ -198,15 +221,30 @@ def build_app(rt: Runtime) -> App:
         return None
 
     @app.middleware
-    def once_per_event(
+    def storable_input(body: dict[str, Any], next: Callable[[], None]) -> None:
+        keep_storable(body)
+        next()
+
+    @app.middleware
+    def once_only(
         body: dict[str, Any], request: BoltRequest, next: Callable[[], None]
     ) -> BoltResponse | None:
-        event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id:
-            retry = request.headers.get("x-slack-retry-num", ["0"])[0]
-            if not first_delivery(rt.sessions, str(event_id), rt.clock.now(), int(retry or 0)):
-                log.info("event %s re-delivered (retry %s): already processed", event_id, retry)
-                return BoltResponse(status=200, body="")
+        """Slack re-delivers an event it saw no answer to (the same event_id), and whoever holds a signed
+        request can replay it byte for byte within the signature's five minutes (the same signature): each
+        is processed once. Keys share the processed-events table and its pruning."""
+        retry = request.headers.get("x-slack-retry-num", ["0"])[0]
+        if body.get("type") == "event_callback" and body.get("event_id"):
+            key = str(body["event_id"])[:64]
+        elif signature := request.headers.get("x-slack-signature", [""])[0]:
+            key = "request:" + signature.removeprefix("v0=")[:56]
+        else:  # Socket Mode: no signature to replay (its events are keyed by event_id above)
+            next()
+            return None
+        with rt.write_lock:
+            first = first_delivery(rt.sessions, key, rt.clock.now(), int(retry) if retry.isdigit() else 0)
+        if not first:
+            log.info("%s seen before (retry %s): already processed", key[:24], retry[:4])
+            return BoltResponse(status=200, body="")
         next()
         return None
 

@@ -466,7 +466,7 @@ def test_user_text_is_escaped_everywhere_it_reaches_slack(bot: BotClient) -> Non
 def test_a_url_cannot_smuggle_a_link_label(bot: BotClient) -> None:
     assert "F-1" in file(bot, "https://evil.example/a|town.ca> hello").text
     [card] = cards(bot)
-    assert "<https://evil.example/a|Other website>" in card.all_text()
+    assert "<https://evil.example/a|Other website · evil.example>" in card.all_text()
     assert "|town.ca>" not in "\n".join(bot.slack.iter_texts())
 
 

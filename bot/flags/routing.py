@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.config import Organization
 from bot.delivery import queue_message
+from bot.flags import blocks
 from bot.flags.models import ITEM, KIND_LABELS, Flag, Kind
 from bot.roles import Role
 from bot.slack.blocks import clip
-from bot.slack.text import escape, link
+from bot.slack.text import escape
 
 ROUTING: dict[Kind, tuple[tuple[Role, ...], str, str]] = {
     Kind.COMPROMISED: (
@@ -42,7 +43,7 @@ def route(session: Session, org: Organization, flag: Flag, now: datetime, note: 
     roles, clause, why = ROUTING[Kind(flag.kind)]
     people = org.users_with_role(*roles)
     label = KIND_LABELS[Kind(flag.kind)].text
-    where = link(flag.url, flag.platform) if flag.url else "no link"
+    where = blocks.where(flag) if flag.url else "no link"
     text = (
         f":rotating_light: *{label}* reported by <@{flag.created_by}>: {flag.ref} ({where})\n"
         f">{clip(escape(note), 500)}\n_{clause}: {why}_"

@@ -15,7 +15,7 @@ from bot.config import Organization
 from bot.db import compare_and_set
 from bot.delivery import queue_message, touch_card
 from bot.errors import Conflict, InvalidInput, NotAuthorized, NotFound
-from bot.flags import transitions
+from bot.flags import blocks, transitions
 from bot.flags.ids import FlagIds
 from bot.flags.intake import clean_note, parse_kind, parse_priority
 from bot.flags.models import (
@@ -34,7 +34,7 @@ from bot.flags.routing import route
 from bot.flags.transitions import FlagAction
 from bot.roles import Role, has_role, require_role
 from bot.slack.blocks import clip
-from bot.slack.text import escape, link
+from bot.slack.text import escape
 
 MODERATORS = (Role.MODERATOR,)  # and admins, who may do anything a moderator may
 MODERATOR_WHY = "Westlock 3.3"
@@ -195,7 +195,7 @@ def escalate(
         session, flag_id, version, FlagAction.ESCALATE, {"escalated_by": actor, "escalated_at": now}
     )
     people = [person for person in org.users_with_role(Role.DIRECTOR, Role.CAO) if person != actor]
-    where = link(flag.url, flag.platform) if flag.url else "no link"
+    where = blocks.where(flag) if flag.url else "no link"
     first_note = flag.reports[0].note if flag.reports else ""
     for person in people:
         queue_message(

@@ -102,7 +102,12 @@ class SlackDoor:
         return False
 
     def respond(
-        self, response_url: str, text: str, *, blocks: list[dict[str, Any]] | None = None, replace: bool = False
+        self,
+        response_url: str,
+        text: str,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
+        replace: bool = False,
     ) -> None:
         """An ephemeral answer on the interaction's response_url; refused unless the URL is Slack's."""
         if not self.may_respond_to(response_url):
