@@ -7,7 +7,7 @@ App Home, the CLI, the card delivery and Alembic's model import all loop over `D
 
 from __future__ import annotations
 
-from bot import housekeeping
+from bot import deadletters, housekeeping
 from bot.db import Base
 from bot.domain import Domain
 from handlers import flags, home, policy
@@ -16,6 +16,7 @@ DOMAINS: tuple[Domain, ...] = (
     flags.DOMAIN,
     policy.DOMAIN,
     housekeeping.DOMAIN,
+    deadletters.DOMAIN,  # `flagpost deliveries`, and what Slack refused in the admins' App Home
     home.DOMAIN,  # App Home: shows the sections of the domains above
 )
 

@@ -90,9 +90,13 @@ def test_a_megabyte_of_each_shape_is_handled_in_well_under_a_second(shape: str) 
         assert seconds(read) < 0.3, name
 
 
+# Through the endpoint the budget is Slack's 3 s, less room for a busy test machine (it took 6.5 s and more).
+HTTP_BUDGET = 2.0
+
+
 def test_a_flag_of_4000_unclosed_links_is_answered_at_once(bot: BotClient) -> None:
     result = bot.command("/flag", "<ftp://a" * 4000, EMPLOYEE)
-    assert result.status == 200 and result.seconds < 1.0
+    assert result.status == 200 and result.seconds < HTTP_BUDGET
     bot.wait()
     assert bot.slack.of("chat.postMessage") == []
 
@@ -102,7 +106,7 @@ def test_the_message_shortcut_on_a_huge_message_opens_the_form_in_time(bot: BotC
         FlagIds.MESSAGE_SHORTCUT, EMPLOYEE, "<@U" * 120_000, response_url=bot.slack.response_url("s")
     )
     result = bot.send(body)
-    assert result.status == 200 and result.seconds < 1.0
+    assert result.status == 200 and result.seconds < HTTP_BUDGET
     [opened] = bot.slack.of("views.open")
     assert len(json.dumps(opened["view"])) < 20_000
 

@@ -1,8 +1,11 @@
 """A stand-in for Slack's Web API on a loopback port.
 
 It answers the methods Flagpost calls, records each call (method and parsed body), and can be told to fail:
-HTTP 429 with Retry-After, HTTP 500, a dropped connection, or `ok: false` with a Slack error code.
-The tests use it; the try-it-without-Slack sandbox builds on it.
+HTTP 429 with Retry-After, HTTP 500, a dropped connection, or `ok: false` with a Slack error code. It keeps
+the messages posted in each channel, as Slack does: `conversations.history` lists them (with their metadata),
+`chat.update` of a deleted one answers `message_not_found`, and content over Slack's limits is refused
+(`bot/slack/testkit/limits.py`). A call can be held after Slack has done it and before its answer leaves, so
+a test can kill the caller in between. The tests use it; the try-it-without-Slack sandbox builds on it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.slack.testkit import limits
 from bot.slack.testkit.payloads import BOT_USER_ID, TEAM_ID
 
 CONTROL_PATH = "/_standin/"
@@ -82,6 +86,7 @@ class _Failure:
     retry_after: int | None
     disconnect: bool
     remaining: int
+    done: bool = False  # Slack did the work before failing (a 5xx after the post, a connection lost late)
 
 
 class SlackStandIn:
@@ -97,6 +102,11 @@ class SlackStandIn:
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[
+            str, dict[str, dict[str, Any]]
+        ] = {}  # channel → ts → message, as Slack keeps them
+        self._holds: list[tuple[str, threading.Event]] = []
+        self._release = threading.Event()
         self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
@@ -138,10 +148,12 @@ class SlackStandIn:
         retry_after: int | None = None,
         disconnect: bool = False,
         times: int = 1,
+        done: bool = False,
     ) -> None:
-        """The next `times` calls (of `method`, or of any method) fail the way given."""
+        """The next `times` calls (of `method`, or of any method) fail the way given; with `done`, after
+        doing what they asked (the message is posted, the caller never hears so)."""
         with self._lock:
-            self._failures.append(_Failure(method, status, error, retry_after, disconnect, times))
+            self._failures.append(_Failure(method, status, error, retry_after, disconnect, times, done))
 
     def fail_randomly(self, rate: float, seed: int = 0) -> None:
         """Each call fails with HTTP 500 with probability `rate` (for load tests)."""
@@ -160,6 +172,26 @@ class SlackStandIn:
             self.responses.clear()
             self._failures.clear()
             self._fail_rate = 0.0
+            self.channels.clear()
+            self._holds.clear()
+        self.release()
+
+    def hold_next(self, method: str) -> threading.Event:
+        """The next call of `method` is done (a posted message exists in "Slack") but its answer is held until
+        `release()`. Returns an event set when that call has been done, so a test can kill the caller then."""
+        arrived = threading.Event()
+        with self._lock:
+            self._release.clear()
+            self._holds.append((method, arrived))
+        return arrived
+
+    def release(self) -> None:
+        self._release.set()
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        """What a moderator deleting the message in Slack does."""
+        with self._lock:
+            self.channels.get(channel, {}).pop(ts, None)
 
     # ----- reading what happened
     def of(self, method: str) -> list[Call]:
@@ -199,6 +231,12 @@ class SlackStandIn:
         return None
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        refused = limits.refusal(method, body)
+        if refused:
+            return {"ok": False, "error": refused}
+        if method.startswith(("chat.", "conversations.history")) and method != "chat.postEphemeral":
+            with self._lock:
+                return self._messages(method, body)
         if method == "auth.test":
             return {
                 "ok": True,
@@ -208,21 +246,6 @@ class SlackStandIn:
                 "team_id": TEAM_ID,
                 "user_id": BOT_USER_ID,
                 "bot_id": BOT_ID,
-            }
-        if method == "chat.postMessage":
-            ts = f"1700000000.{next(self._ts):06d}"
-            return {
-                "ok": True,
-                "channel": body.get("channel"),
-                "ts": ts,
-                "message": {"text": body.get("text"), "ts": ts, "bot_id": BOT_ID},
-            }
-        if method == "chat.update":
-            return {
-                "ok": True,
-                "channel": body.get("channel"),
-                "ts": body.get("ts"),
-                "text": body.get("text"),
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
@@ -247,6 +270,46 @@ class SlackStandIn:
                 },
             }
         return {"ok": False, "error": "unknown_method"}
+
+    def _messages(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Posting, editing, deleting and listing the messages of a channel (called under the lock)."""
+        channel = str(body.get("channel", ""))
+        stored = self.channels.setdefault(channel, {})
+        if method == "chat.postMessage":
+            ts = f"1700000000.{next(self._ts):06d}"
+            message = {"type": "message", "ts": ts, "text": body.get("text"), "bot_id": BOT_ID}
+            message.update({key: body[key] for key in ("blocks", "metadata", "thread_ts") if body.get(key)})
+            if isinstance(message.get("metadata"), str):
+                message["metadata"] = json.loads(message["metadata"])
+            stored[ts] = message
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        ts = str(body.get("ts", ""))
+        if method in ("chat.update", "chat.delete") and ts not in stored:
+            return {"ok": False, "error": "message_not_found"}
+        if method == "chat.update":
+            stored[ts].update(text=body.get("text"), blocks=body.get("blocks"))
+            return {"ok": True, "channel": channel, "ts": ts, "text": body.get("text")}
+        if method == "chat.delete":
+            del stored[ts]
+            return {"ok": True, "channel": channel, "ts": ts}
+        if method == "conversations.history":
+            return self._history(stored, body)
+        return {"ok": False, "error": "unknown_method"}
+
+    @staticmethod
+    def _history(stored: dict[str, dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, without thread replies, a page at a time; metadata only when asked for."""
+        messages = [m for ts, m in sorted(stored.items(), reverse=True) if m.get("thread_ts", ts) == ts]
+        if str(body.get("include_all_metadata", "")).lower() not in ("true", "1"):
+            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        start, limit = int(body.get("cursor") or 0), int(body.get("limit") or 100)
+        page, more = messages[start : start + limit], start + limit < len(messages)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _control(self, command: str, body: dict[str, Any]) -> dict[str, Any]:
         """Remote control for a stand-in running in another process (benchmarks, the sandbox)."""
@@ -315,6 +378,8 @@ class SlackStandIn:
                     return
                 method = path[len("/api/") :]
                 failure = standin._decide_failure(method)
+                if failure and failure.done:
+                    standin._answer(method, body)
                 if failure and failure.disconnect:
                     with standin._lock:
                         standin.calls.append(Call(method, body, status=0))
@@ -334,7 +399,14 @@ class SlackStandIn:
                 call = Call(method, body, status=status, response=payload)
                 with standin._lock:
                     standin.calls.append(call)
-                self._send(status, payload, headers)
+                    held = next((hold for hold in standin._holds if hold[0] == method), None)
+                    if held:
+                        standin._holds.remove(held)
+                if held:
+                    held[1].set()
+                    standin._release.wait(timeout=120)
+                with contextlib.suppress(OSError):  # a held caller may have been killed meanwhile
+                    self._send(status, payload, headers)
 
             do_POST = _handle
             do_GET = _handle
