@@ -299,7 +299,7 @@ def test_release_returns_the_item_to_the_board(bot: BotClient) -> None:
     file(bot)
     bot.press(FlagIds.CLAIM, MODERATOR)
     bot.press(FlagIds.RELEASE, MODERATOR_2)
-    assert "only they (or an admin) can release it" in last_response(bot)
+    assert "only they (or an admin) can release or resolve it" in last_response(bot)
     bot.press(FlagIds.RELEASE, MODERATOR)
     flag = flag_row(bot)
     assert flag.status == Status.OPEN and flag.assignee is None

@@ -146,7 +146,7 @@ def status_line(flag: Flag) -> str:
     if status is Status.OPEN:
         parts.append("*Open*, nobody has claimed it yet")
     elif status is Status.CLAIMED:
-        parts.append(f"*Claimed* by <@{flag.assignee}>")
+        parts.append(f"*Claimed* by <@{flag.assignee}>: only they (or an admin) can release or resolve it")
     else:
         outcome = OUTCOME_LABELS[Outcome(flag.outcome)] if flag.outcome else None
         done = f"*Resolved* by <@{flag.resolved_by}>"

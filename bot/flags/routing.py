@@ -37,9 +37,13 @@ ROUTING: dict[Kind, tuple[tuple[Role, ...], str, str]] = {
 
 
 def route(session: Session, org: Organization, flag: Flag, now: datetime, note: str) -> tuple[Role, ...]:
-    """Tell the roles the policy names for this kind of flag, by DM. Returns the roles told."""
-    if flag.kind not in ROUTING:
+    """Tell the roles the policy names for this kind of flag, by DM, once per flag and kind: a kind changed
+    back and forth does not tell them again, while a new kind tells its own audience under its own clause.
+    Returns the roles told."""
+    already = (flag.routed_kinds or "").split()
+    if flag.kind not in ROUTING or flag.kind in already:
         return ()
+    flag.routed_kinds = " ".join([*already, str(flag.kind)])
     roles, clause, why = ROUTING[Kind(flag.kind)]
     people = org.users_with_role(*roles)
     label = KIND_LABELS[Kind(flag.kind)].text
