@@ -240,3 +240,26 @@ def _get_with_timeout(bot: BotClient, path: str, timeout: float) -> int:
         bot, f"GET {path} HTTP/1.1\r\nHost: flagpost\r\nConnection: close\r\n\r\n".encode(), timeout
     )
     return status
+
+
+# ----- defence in depth: Bolt itself, should an unverified request ever reach it
+
+
+@pytest.mark.parametrize("timestamp", ["abc", str(int(time.time()))])
+def test_bolt_alone_answers_an_unverified_request_with_401_and_nothing_else(
+    bot: BotClient, timestamp: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from slack_bolt.request import BoltRequest
+
+    caplog.set_level(logging.DEBUG)
+    body = click_body(bot.slack.response_url("bolt"), MODERATOR) + "&secret-looking-body=1"
+    headers = {
+        "content-type": payloads.FORM,
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": "v0=" + "0" * 64,
+    }
+    response = bot.app.dispatch(BoltRequest(body=body, headers=headers))
+    assert response.status == 401
+    bot.wait()
+    assert bot.slack.calls == [] and bot.slack.responses == []
+    assert not any("secret-looking-body" in record.getMessage() for record in caplog.records)

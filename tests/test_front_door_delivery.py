@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot import deadletters, due
+from bot import due
 from bot.delivery import SlackCard
 from bot.flags.ids import FlagIds
 from bot.slack.testkit import payloads
@@ -140,6 +140,8 @@ def test_app_home_stays_within_limits_after_many_long_links(bot: BotClient) -> N
 def test_invalid_blocks_is_a_dead_letter_listed_and_shown_not_retried_forever(
     bot: BotClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from bot import deadletters
+
     bot.slack.fail_next("chat.postMessage", error="invalid_blocks")
     bot.command("/flag", f"{POST} is this true?", EMPLOYEE)
     row = card_row(bot)
