@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.slack.testkit import limits
+from bot.slack.testkit import limits, messages
 from bot.slack.testkit.payloads import BOT_USER_ID, TEAM_ID
 
 CONTROL_PATH = "/_standin/"
@@ -230,13 +230,16 @@ class SlackStandIn:
                 return _Failure(method, 500, None, None, False, 1)
         return None
 
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         refused = limits.refusal(method, body)
         if refused:
             return {"ok": False, "error": refused}
         if method.startswith(("chat.", "conversations.history")) and method != "chat.postEphemeral":
             with self._lock:
-                return self._messages(method, body)
+                return messages.answer(self.channels, method, body, self._next_ts, BOT_ID)
         if method == "auth.test":
             return {
                 "ok": True,
@@ -270,46 +273,6 @@ class SlackStandIn:
                 },
             }
         return {"ok": False, "error": "unknown_method"}
-
-    def _messages(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Posting, editing, deleting and listing the messages of a channel (called under the lock)."""
-        channel = str(body.get("channel", ""))
-        stored = self.channels.setdefault(channel, {})
-        if method == "chat.postMessage":
-            ts = f"1700000000.{next(self._ts):06d}"
-            message = {"type": "message", "ts": ts, "text": body.get("text"), "bot_id": BOT_ID}
-            message.update({key: body[key] for key in ("blocks", "metadata", "thread_ts") if body.get(key)})
-            if isinstance(message.get("metadata"), str):
-                message["metadata"] = json.loads(message["metadata"])
-            stored[ts] = message
-            return {"ok": True, "channel": channel, "ts": ts, "message": message}
-        ts = str(body.get("ts", ""))
-        if method in ("chat.update", "chat.delete") and ts not in stored:
-            return {"ok": False, "error": "message_not_found"}
-        if method == "chat.update":
-            stored[ts].update(text=body.get("text"), blocks=body.get("blocks"))
-            return {"ok": True, "channel": channel, "ts": ts, "text": body.get("text")}
-        if method == "chat.delete":
-            del stored[ts]
-            return {"ok": True, "channel": channel, "ts": ts}
-        if method == "conversations.history":
-            return self._history(stored, body)
-        return {"ok": False, "error": "unknown_method"}
-
-    @staticmethod
-    def _history(stored: dict[str, dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
-        """Newest first, without thread replies, a page at a time; metadata only when asked for."""
-        messages = [m for ts, m in sorted(stored.items(), reverse=True) if m.get("thread_ts", ts) == ts]
-        if str(body.get("include_all_metadata", "")).lower() not in ("true", "1"):
-            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
-        start, limit = int(body.get("cursor") or 0), int(body.get("limit") or 100)
-        page, more = messages[start : start + limit], start + limit < len(messages)
-        return {
-            "ok": True,
-            "messages": page,
-            "has_more": more,
-            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
-        }
 
     def _control(self, command: str, body: dict[str, Any]) -> dict[str, Any]:
         """Remote control for a stand-in running in another process (benchmarks, the sandbox)."""
