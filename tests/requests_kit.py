@@ -69,7 +69,8 @@ def shown_in(bot: BotClient, channel: str, ref: str | None = None) -> list[Call]
     return [
         call
         for call in calls
-        if call.get("channel") == channel and (ref is None or str(call.get("text", "")).startswith(ref + " ·"))
+        if call.get("channel") == channel
+        and (ref is None or str(call.get("text", "")).startswith(ref + " ·"))
     ]
 
 

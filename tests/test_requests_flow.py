@@ -12,9 +12,9 @@ from tests.conftest import CAO, DIRECTOR, EMPLOYEE, IT
 from tests.harness import BotClient
 from tests.requests_kit import (
     APPROVALS,
-    buttons,
     COMMS_CHANNEL,
     IT_CHANNEL,
+    buttons,
     card,
     dm_texts,
     file,
@@ -35,7 +35,9 @@ def test_request_alone_offers_the_four_kinds_and_each_opens_its_form(bot: BotCli
     assert result.status == 200
     answer = result.json()
     assert answer["response_type"] == "ephemeral"
-    for kind, action in ((k, getattr(Ids, f"NEW_{k.upper()}")) for k in ("access", "share", "account", "photo")):
+    for kind, action in (
+        (k, getattr(Ids, f"NEW_{k.upper()}")) for k in ("access", "share", "account", "photo")
+    ):
         bot.press(action, EMPLOYEE, {"blocks": answer["blocks"], "channel": "C0GENERAL"})
         view = bot.last_view()
         assert (view["callback_id"], view["private_metadata"]) == (Ids.FORM_MODAL, kind)
@@ -82,7 +84,13 @@ def test_access_goes_to_the_director_then_the_cao_and_it_and_communications_are_
     assert ("U0DIR0001", "approved") in [(a, b) for a, b, _ in actions]
     approvals = [details for _, action, details in actions if action == "approved"]
     assert [(d["step"], d["role"]) for d in approvals] == [(1, "director"), (2, "cao")]
-    assert [action for _, action, _ in actions] == ["filed", "approved", "approved", "fully_approved", "notified"]
+    assert [action for _, action, _ in actions] == [
+        "filed",
+        "approved",
+        "approved",
+        "fully_approved",
+        "notified",
+    ]
 
     # IT marks the access set up (Taber 1.05(e),(f)); the employee hears; a second click changes nothing.
     bot.press(Ids.TASK_DONE, EMPLOYEE, task)
@@ -107,7 +115,9 @@ def test_access_ends_the_employee_and_it_are_reminded_and_it_gets_a_revoke_task(
     bot.tick(minutes=30)
     [reminder] = [c for c in bot.slack.dms_to(EMPLOYEE) if "ends after" in c.all_text()]
     assert "Fri Nov 20, 2026" in reminder.all_text() and "Ask for more time" in reminder.all_text()
-    assert any("ends" in c.all_text() and "remove it" in c.all_text() for c in bot.slack.messages_to(IT_CHANNEL))
+    assert any(
+        "ends" in c.all_text() and "remove it" in c.all_text() for c in bot.slack.messages_to(IT_CHANNEL)
+    )
 
     bot.tick(hours=39, minutes=29)  # Friday 23:59: still granted
     assert request_row(bot).status == Status.APPROVED
@@ -156,7 +166,9 @@ def test_an_extension_goes_through_the_same_steps_and_moves_the_end(bot: BotClie
     assert any("Revoke access" in c.all_text() for c in bot.slack.messages_to(IT_CHANNEL))
 
 
-def test_a_stale_step_reminds_its_approver_after_one_business_day_and_the_cao_after_three(bot: BotClient) -> None:
+def test_a_stale_step_reminds_its_approver_after_one_business_day_and_the_cao_after_three(
+    bot: BotClient,
+) -> None:
     file(bot, "access", EMPLOYEE)
     bot.tick(hours=23, minutes=59)  # Wednesday 9:59
     assert not any("waited" in text for text in dm_texts(bot, DIRECTOR))
