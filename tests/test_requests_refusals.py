@@ -3,6 +3,8 @@ nothing changes, and the person is told why in plain words."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from bot.requests.ids import RequestIds as Ids
@@ -187,3 +189,25 @@ def test_bad_input_is_a_field_error_on_the_form(
     assert answer["response_action"] == "errors" and list(answer["errors"]) == [field]
     assert words in answer["errors"][field]
     assert request_row(bot) is None and shown_in(bot, "C0APPROVAL") == []
+
+
+def test_two_approvers_clicking_at_once_decide_the_step_once(bot: BotClient) -> None:
+    file(bot, "access", EMPLOYEE)
+    shown = card(bot)
+    barrier = threading.Barrier(2)
+
+    def click(user: str) -> None:
+        barrier.wait()
+        bot.press(Ids.APPROVE, user, shown, wait=False)
+
+    threads = [threading.Thread(target=click, args=(user,)) for user in (DIRECTOR, ADMIN)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bot.wait()
+    [approval] = [(actor, details) for actor, action, details in trail(bot) if action == "approved"]
+    winner = approval[0]
+    assert len(bot.slack.responses) == 1  # the other click is told who won
+    assert f"Step 1 of R-1 was already approved by <@{winner}>" in last_response(bot)
+    assert "waiting for the CAO" in card(bot).all_text()

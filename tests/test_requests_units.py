@@ -303,3 +303,10 @@ def test_a_bad_requests_section_is_named_in_plain_words(tmp_path: Path, section:
     with pytest.raises(ConfigError) as error:
         load_organization(write(tmp_path, MINIMAL + "[requests]\n" + section + "\n"))
     assert words in str(error.value)
+
+
+def test_the_manifest_s_usage_hint_lists_the_four_kinds() -> None:
+    manifest = (ROOT / "slack-manifest.yml").read_text()
+    block = manifest[manifest.index("- command: /request") :].split("- command:", 2)[1]
+    hint = next(line for line in block.splitlines() if "usage_hint" in line)
+    assert all(kind.value in hint for kind in Kind)
