@@ -44,6 +44,14 @@ def _form_for(rt: Runtime, kind: Kind) -> dict[str, Any]:
 
 
 def register(app: GuardedApp, rt: Runtime) -> None:
+    _asking(app, rt)
+    _deciding(app, rt)
+    _after(app, rt)
+
+
+def _asking(app: GuardedApp, rt: Runtime) -> None:
+    """/request, the chooser's buttons, and the four forms."""
+
     @app.command(RequestIds.COMMAND)
     def request_command(ack: Ack, body: dict[str, Any], command: dict[str, Any]) -> None:
         text = (command.get("text") or "").strip()
@@ -78,6 +86,10 @@ def register(app: GuardedApp, rt: Runtime) -> None:
             answers=form_values(view),
         )
         ack(response_action="update", view=receipt_view(receipt_text(receipt)))
+
+
+def _deciding(app: GuardedApp, rt: Runtime) -> None:
+    """The card's Approve, Approve with a note, Deny and Cancel (also in App Home)."""
 
     @app.action(RequestIds.APPROVE)
     def approve_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -149,6 +161,10 @@ def register(app: GuardedApp, rt: Runtime) -> None:
         if (body.get("container") or {}).get("type") == "view":  # pressed in App Home: show it gone
             rt.door.publish_home(user, home_view(rt, user))
 
+
+def _after(app: GuardedApp, rt: Runtime) -> None:
+    """After an approval: more time on a grant, and IT's Done."""
+
     @app.action(RequestIds.EXTEND)
     def extend_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
@@ -173,8 +189,8 @@ def register(app: GuardedApp, rt: Runtime) -> None:
     @app.action(RequestIds.TASK_DONE)
     def task_done_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        ref = action_ref(action, TASK_ITEM)
-        rt.run(grants.task_done, org=rt.org, task_id=ref.id, version=ref.version, actor=actor(body))
+        task_id = action_ref(action, TASK_ITEM).id  # a stale card is told who did it, and when
+        rt.run(grants.task_done, org=rt.org, task_id=task_id, actor=actor(body))
 
 
 def home_section(rt: Runtime, user: str) -> list[dict[str, Any]]:

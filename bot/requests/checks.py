@@ -33,7 +33,10 @@ CHECKS: dict[str, Check] = {
     "candidate": Check(
         "Candidate or campaign content: this goes to the CAO.", clauses.ELECTION_NO_CAMPAIGN, quote=True
     ),
-    "election_period": Check("It is the election period: the CAO was told at once, to inform the Chief Returning Officer.", clauses.ELECTION_CAO),
+    "election_period": Check(
+        "It is the election period: the CAO was told at once, to inform the Chief Returning Officer.",
+        clauses.ELECTION_CAO,
+    ),
     "exception_other": Check(
         "It claims none of the listed exceptions: sharing is at the sole discretion of the CAO or "
         "Communications (Taber 1.04(t)(iii)).",

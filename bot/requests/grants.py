@@ -60,6 +60,16 @@ def _written_notice(request: Request, approvers: list[str]) -> str:
     )
 
 
+def _tell_it_and_communications(
+    session: Session, org: Organization, now: datetime, text: str
+) -> dict[str, list[str]]:
+    """Told in writing (Taber 1.05(c), 1.02(d)); returns where each went, for the audit trail."""
+    return {
+        "it": tell(session, org, now, Role.IT, text),
+        "communications": tell(session, org, now, Role.COMMUNICATIONS, text),
+    }
+
+
 def _approvers(request: Request) -> list[str]:
     return [step.decided_by for step in request.steps if step.decided_by]
 
@@ -82,12 +92,7 @@ def on_approved(
             _grant(session, now, org, calendar, request)
         return
     if kind is Kind.ACCOUNT:
-        told = {
-            "it": tell(session, org, now, Role.IT, _written_notice(request, _approvers(request))),
-            "communications": tell(
-                session, org, now, Role.COMMUNICATIONS, _written_notice(request, _approvers(request))
-            ),
-        }
+        told = _tell_it_and_communications(session, org, now, _written_notice(request, _approvers(request)))
         changed(session, org, request, now, audit.SYSTEM_ACTOR, "notified", clause="Taber 1.02(d)", **told)
         return
     what = escape(request.details.get("event") or request.details.get("link") or "")
@@ -165,10 +170,7 @@ def _extend(
         f"instead of {day_label(old_end)}. Approved by "
         f"{', '.join(f'<@{u}>' for u in _approvers(extension))}. _Taber 1.05(c)._"
     )
-    told = {
-        "it": tell(session, org, now, Role.IT, notice),
-        "communications": tell(session, org, now, Role.COMMUNICATIONS, notice),
-    }
+    told = _tell_it_and_communications(session, org, now, notice)
     changed(session, org, extension, now, audit.SYSTEM_ACTOR, "notified", clause="Taber 1.05(c)", **told)
 
 
@@ -187,7 +189,6 @@ def task_done(
     org: Organization,
     task_id: int,
     actor: str,
-    version: int | None = None,
 ) -> RequestTask:
     """IT marks a task done: access set up (Taber 1.05(e),(f)) or removed."""
     require_role(org, actor, Role.IT, why="Taber 1.05(e)")

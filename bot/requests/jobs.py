@@ -29,37 +29,31 @@ def _still(request: Request, job: due.Job) -> bool:
 
 
 def stale(*, session: Session, now: datetime, org: Organization, job: due.Job, **_context: Any) -> None:
-    """After one business day, remind the current step's approvers; after three, tell the CAO."""
+    """After one business day, remind the current step's approvers; after three, tell the CAO (nagging
+    goes to the owner, then the lead, never the whole channel)."""
     request = get_request(session, job.item_id or 0)
     step = request.current_step
     if step is None or step.position != job.payload.get("step"):
         return  # decided or cancelled meanwhile
     days = int(job.payload.get("days", timing.REMIND_AFTER_DAYS))
-    where = f"<#{approvals_channel(org)}>"
-    since = slack_date(step.started_at or request.created_at)
     what = f"{request.ref} ({escape(request.title.lower())}) from <@{request.requester}>"
+    since = f"step {step.position}, since {slack_date(step.started_at or request.created_at)}"
+    where = f"The card is in <#{approvals_channel(org)}>."
     if days < timing.CAO_AFTER_DAYS:
-        people = [user for user in steps.approvers(org, step) if user != request.requester]
-        for person in people:
-            dm(
-                session,
-                now,
-                person,
-                f":hourglass: {what} has waited a business day for your decision (step {step.position}, "
-                f"since {since}). The card with Approve and Deny is in {where}.",
-            )
-        action = "reminded"
+        action, people = (
+            "reminded",
+            [user for user in steps.approvers(org, step) if user != request.requester],
+        )
+        text = f":hourglass: {what} has waited a business day for your decision ({since}). {where}"
     else:
-        people = org.users_with_role(Role.CAO) or org.users_with_role(Role.ADMIN)
-        for person in people:
-            dm(
-                session,
-                now,
-                person,
-                f":hourglass_flowing_sand: {what} has waited {days} business days for "
-                f"{steps.describe(step)} (step {step.position}, since {since}). The card is in {where}.",
-            )
-        action = "pointed_out_to_cao"
+        action, people = (
+            "pointed_out_to_cao",
+            org.users_with_role(Role.CAO) or org.users_with_role(Role.ADMIN),
+        )
+        waiting = f"{days} business days for {steps.describe(step)}"
+        text = f":hourglass_flowing_sand: {what} has waited {waiting} ({since}). {where}"
+    for person in people:
+        dm(session, now, person, text)
     audit.record(
         session,
         at=now,

@@ -204,6 +204,33 @@ def _skip_rest(session: Session, request: Request) -> None:
     )
 
 
+def _record(
+    session: Session,
+    org: Organization,
+    request: Request,
+    decided: RequestStep,
+    role: str,
+    actor: str,
+    now: datetime,
+    action: str,
+    **details: Any,
+) -> None:
+    """The decision's audit event: which step, in which role (an admin stands in for the step's first)."""
+    acted_as = decided.role_list[0] if role == "admin" else role
+    changed(
+        session,
+        org,
+        request,
+        now,
+        actor,
+        action,
+        step=decided.position,
+        role=acted_as,
+        as_admin=role == "admin",
+        **details,
+    )
+
+
 def approve(
     *,
     session: Session,
@@ -224,37 +251,40 @@ def approve(
     due.cancel(session, now=now, item_type=ITEM, item_id=request.id, kinds=[STALE])
     session.expire_all()
     request = get_request(session, request_id)
-    acted_as = decided.role_list[0] if role == "admin" else role
-    details = {
-        "step": decided.position,
-        "role": acted_as,
-        "as_admin": role == "admin",
-        "comment": note or None,
-    }
-    changed(session, org, request, now, actor, "approved", **details)
+    _record(session, org, request, decided, role, actor, now, "approved", comment=note or None)
+    _advance(session, org, calendar, request, decided, actor, now, note)
+    return request
+
+
+def _advance(
+    session: Session,
+    org: Organization,
+    calendar: BusinessCalendar,
+    request: Request,
+    decided: RequestStep,
+    actor: str,
+    now: datetime,
+    note: str,
+) -> None:
+    """After an approval: the next step starts (with its own reminders), or the request is approved."""
     said = f"\n>{clip(escape(note), 900)}" if note else ""
+    what = f"request {request.ref} ({escape(request.title.lower())})"
     following = request.current_step
     if following is not None:
         session.execute(update(RequestStep).where(RequestStep.id == following.id).values(started_at=now))
         schedule_stale(session, org, calendar, request, following, now)
+        text = f"<@{actor}> approved step {decided.position} of your {what}.{said}\n"
         dm(
             session,
             now,
             request.requester,
-            f":white_check_mark: <@{actor}> approved step {decided.position} of your request {request.ref} "
-            f"({escape(request.title.lower())}).{said}\nIt now waits for {steps.describe(following)}.",
+            f":white_check_mark: {text}It now waits for {steps.describe(following)}.",
         )
-        return request
+        return
     changed(session, org, request, now, actor, "fully_approved", steps=len(request.steps))
-    dm(
-        session,
-        now,
-        request.requester,
-        f":white_check_mark: Your request {request.ref} ({escape(request.title.lower())}) is approved: "
-        f"<@{actor}> gave the last approval.{said}{grants.what_next(request)}",
-    )
+    text = f"Your {what} is approved: <@{actor}> gave the last approval.{said}{grants.what_next(request)}"
+    dm(session, now, request.requester, f":white_check_mark: {text}")
     grants.on_approved(session=session, now=now, org=org, calendar=calendar, request=request, actor=actor)
-    return request
 
 
 def deny(
@@ -276,19 +306,7 @@ def deny(
     due.cancel(session, now=now, item_type=ITEM, item_id=request.id)
     session.expire_all()
     request = get_request(session, request_id)
-    acted_as = decided.role_list[0] if role == "admin" else role
-    changed(
-        session,
-        org,
-        request,
-        now,
-        actor,
-        "denied",
-        step=decided.position,
-        role=acted_as,
-        as_admin=role == "admin",
-        reason=text,
-    )
+    _record(session, org, request, decided, role, actor, now, "denied", reason=text)
     dm(
         session,
         now,
