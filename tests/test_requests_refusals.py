@@ -4,6 +4,7 @@ nothing changes, and the person is told why in plain words."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -211,3 +212,16 @@ def test_two_approvers_clicking_at_once_decide_the_step_once(bot: BotClient) -> 
     assert len(bot.slack.responses) == 1  # the other click is told who won
     assert f"Step 1 of R-1 was already approved by <@{winner}>" in last_response(bot)
     assert "waiting for the CAO" in card(bot).all_text()
+
+
+def test_without_an_approvals_channel_or_directors_the_command_says_what_to_set_up(bot: BotClient) -> None:
+    org = bot.rt.org
+    bot.rt.org = replace(org, channels={"moderation": "C0MODERATE"})
+    result = bot.command("/request", "share", EMPLOYEE)
+    assert "approvals channel" in result.text and "[channels]" in result.text
+    bot.rt.org = replace(org, roles={**org.roles, "director": ()})
+    result = bot.command("/request", "access", EMPLOYEE)
+    assert "No directors are set up" in result.text
+    assert bot.slack.of("views.open") == []
+    bot.command("/request", "share", EMPLOYEE)  # sharing names no director: its form opens
+    assert bot.last_view()["private_metadata"] == "share"

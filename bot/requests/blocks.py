@@ -32,7 +32,7 @@ POLICY_NOTES = {
     Kind.ACCESS: "Taber 1.05: the employee's director approves, then the CAO (1.05(b)); IT and Communications "
     "are told in writing (1.05(c)); IT sets up the access (1.05(e),(f)).",
     Kind.SHARE: "Taber 1.04(s): the default is to defer these requests to other channels; 1.04(t) lists the "
-    "only exceptions. Communications or a director decides.",
+    "only exceptions, some at the sole discretion of the CAO or Communications.",
     Kind.ACCOUNT: "Taber 1.02(d),(e) and Westlock 5.3: the director asks in writing, the CAO approves, and IT "
     "and Communications are told.",
     Kind.PHOTO: "Taber 1.04(d): photos are approved by the department director or Communications before "
@@ -71,7 +71,8 @@ def detail_blocks(request: Request) -> list[Block]:
         if spec.type == "long":
             long.append(bk.section(f"*{spec.label}*\n{quote(value, 1400)}"))
         else:
-            fields.append(f"*{spec.label}*\n{_shown(kind, spec, value)}")
+            label = "Director" if spec.type == "director" else spec.label  # "Your director" is the form's
+            fields.append(f"*{label}*\n{_shown(kind, spec, value)}")
     if request.details.get("reason"):
         long.append(bk.section(f"*Why more time*\n{quote(request.details['reason'], 1400)}"))
     return [bk.section(fields=fields[:10]), *long]
