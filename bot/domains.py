@@ -10,11 +10,12 @@ from __future__ import annotations
 from bot import housekeeping
 from bot.db import Base
 from bot.domain import Domain
-from handlers import flags, home, policy
+from handlers import flags, home, policy, requests
 
 DOMAINS: tuple[Domain, ...] = (
     flags.DOMAIN,
     policy.DOMAIN,
+    requests.DOMAIN,
     housekeeping.DOMAIN,
     home.DOMAIN,  # App Home: shows the sections of the domains above
 )
