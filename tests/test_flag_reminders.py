@@ -50,6 +50,20 @@ def test_the_75_percent_point_is_counted_in_business_hours_across_a_weekend(bot:
     assert len(channel_texts(bot, "still unclaimed")) == 1
 
 
+def test_the_reminder_and_the_deadline_across_the_start_of_daylight_saving(bot: BotClient) -> None:
+    at(bot, local(2026, 3, 6, 15, 0))  # Friday; clocks go forward on Sunday 8 March
+    bot.command("/flag", QUESTION, EMPLOYEE)
+    bot.tick()
+    at(bot, local(2026, 3, 9, 12, 59))
+    bot.tick()
+    assert channel_texts(bot, "still unclaimed") == []
+    bot.tick(minutes=1)  # Monday 13:00 MDT: 1.5 business hours on Friday, 4.5 on Monday
+    assert len(channel_texts(bot, "still unclaimed")) == 1
+    at(bot, local(2026, 3, 9, 15, 0))  # the deadline, 8 business hours
+    bot.tick()
+    assert "past its deadline" in bot.slack.dms_to(DIRECTOR)[-1]["text"]
+
+
 def test_a_claimed_flag_is_not_reminded_but_its_owner_hears_when_it_is_overdue(bot: BotClient) -> None:
     bot.command("/flag", QUESTION, EMPLOYEE)
     bot.tick()

@@ -198,3 +198,27 @@ def test_user_text_in_a_page_is_escaped(bot: BotClient) -> None:
     file_after_hours(bot, "https://x.com/a/status/1 hacked <!channel> <https://evil.example|click> & more")
     text = str(pages_to(bot.slack, COMMS)[0].blocks)
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text and "&amp; more" in text
+
+
+def test_an_escalation_across_the_end_of_daylight_saving_waits_real_minutes(bot: BotClient) -> None:
+    at(bot, local(2026, 11, 1, 1, 50))  # 01:50 MDT; at 02:00 the clocks go back to 01:00 MST
+    bot.command("/flag", HACKED, EMPLOYEE)
+    bot.tick()
+    paged = [user for user in (COMMS, MODERATOR, CAO) if pages_to(bot.slack, user)]
+    assert len(paged) == 1
+    bot.tick(minutes=14)  # 01:04 MST, an hour "earlier" on the clock
+    assert sum(len(pages_to(bot.slack, user)) for user in (COMMS, MODERATOR, CAO)) == 1
+    bot.tick(minutes=1)
+    assert sum(len(pages_to(bot.slack, user)) for user in (COMMS, MODERATOR, CAO)) == 2
+
+
+def test_a_page_slack_refuses_is_sent_later_once_and_the_escalation_keeps_time(bot: BotClient) -> None:
+    at(bot, SUNDAY_0345)
+    bot.command("/flag", HACKED, EMPLOYEE)
+    bot.slack.fail_next("chat.postMessage", status=500, times=2)  # the first try and slack_sdk's one retry
+    bot.tick()
+    assert pages_to(bot.slack, COMMS) == []
+    bot.tick(seconds=30)
+    assert len(pages_to(bot.slack, COMMS)) == 1
+    bot.tick(minutes=14, seconds=30)  # 15 minutes after the page was made, not after Slack took it
+    assert len(pages_to(bot.slack, MODERATOR)) == 1 and len(pages_to(bot.slack, COMMS)) == 1

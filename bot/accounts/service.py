@@ -144,7 +144,7 @@ def record_change(
     account_id: int,
     actor: str,
 ) -> ChangeView:
-    """ "Changed it": the date and who. Holders of the account, IT and admins may record it."""
+    """Record "Changed it": the date and who. Holders of the account, IT and admins may record it."""
     row = session.get(Account, account_id)
     account = _configured(org, row.name) if row else None
     if row is None or account is None:

@@ -3,8 +3,8 @@ card shows. Pure functions: data in, JSON-ready dicts out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.oncall.ids import OncallIds
 from bot.oncall.models import Page, PageStatus, PageStep
@@ -15,6 +15,7 @@ from bot.slack import blocks as bk
 from bot.slack.text import link, slack_date
 
 Block = bk.Block
+Describe = Callable[[datetime], str]  # a moment in the organisation's zone: "Mon 23 Nov 2026, 08:30 MST"
 WHEN = "{date_short_pretty} at {time}"
 
 
@@ -87,7 +88,7 @@ def page_notes(pages: list[Page]) -> list[str]:
 # ----- /oncall and App Home
 
 
-def _shift_line(label: str, shift: Shift, describe: Any, until: bool) -> str:
+def _shift_line(label: str, shift: Shift, describe: Describe, until: bool) -> str:
     who = f"<@{shift.user}>"
     if shift.override and shift.covering and shift.covering != shift.user:
         who += f" (covering for <@{shift.covering}>)"
@@ -95,7 +96,9 @@ def _shift_line(label: str, shift: Shift, describe: Any, until: bool) -> str:
     return f"*{label}:* {who} {'until' if until else 'from'} {describe(moment)}"
 
 
-def oncall_text(view: OnCallView, describe: Any, handover: str, ack_minutes: int, after_hours: bool) -> str:
+def oncall_text(
+    view: OnCallView, describe: Describe, handover: str, ack_minutes: int, after_hours: bool
+) -> str:
     """The `/oncall` answer. `describe` writes a moment in the organisation's zone."""
     if view.now is None:
         lines = ["Nobody is on call: `[oncall] rotation` in organization.toml is empty."]
@@ -117,12 +120,12 @@ def oncall_text(view: OnCallView, describe: Any, handover: str, ack_minutes: int
     return "\n".join(lines)
 
 
-def override_text(user: str, actor: str, starts_at: datetime, ends_at: datetime, describe: Any) -> str:
+def override_text(user: str, actor: str, starts_at: datetime, ends_at: datetime, describe: Describe) -> str:
     who = "You are" if user == actor else f"<@{user}> is"
     return f":white_check_mark: {who} on call from {describe(starts_at)} to {describe(ends_at)}."
 
 
-def home_blocks(view: OnCallView, describe: Any) -> list[Block]:
+def home_blocks(view: OnCallView, describe: Describe) -> list[Block]:
     if view.now is None:
         return []
     lines = [_shift_line("On call now", view.now, describe, until=True)]

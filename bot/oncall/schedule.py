@@ -68,34 +68,28 @@ def who_is_on_call(*, session: Session, now: datetime, org: Organization) -> OnC
     )
 
 
-def add_override(
-    *,
-    session: Session,
-    now: datetime,
-    org: Organization,
-    actor: str,
-    when: str,
-    user: str | None = None,
-) -> OverrideView:
-    """`user` None: the actor takes the shift themselves (`/oncall me`), which only rotation members may.
-    Covering someone else (`/oncall cover`) is for Communications and admins."""
+def _who_takes_the_shift(org: Organization, actor: str, user: str | None) -> str:
+    """`user` None (`/oncall me`): the actor, who must be in the rotation. Putting someone else on call
+    (`/oncall cover`) is for Communications and admins, and only a rotation member can be put on call."""
     if user is None or (user == actor and actor in org.oncall_rotation):
-        user = actor
         if actor not in org.oncall_rotation:
             raise NotAuthorized(
                 "Only people in the on-call rotation can take a shift; ask Communications to add you "
                 "to `[oncall] rotation` in organization.toml. Nothing was changed."
             )
-    else:
-        require_role(
-            org, actor, Role.COMMUNICATIONS, why="Taber 1.04(i): after-hours concerns go to Communications"
+        return actor
+    require_role(
+        org, actor, Role.COMMUNICATIONS, why="Taber 1.04(i): after-hours concerns go to Communications"
+    )
+    if user not in org.oncall_rotation:
+        raise InvalidInput(
+            f"<@{user}> is not in the on-call rotation, so they cannot be put on call. "
+            "Rotation members are listed in `[oncall] rotation` in organization.toml."
         )
-        if user not in org.oncall_rotation:
-            raise InvalidInput(
-                f"<@{user}> is not in the on-call rotation, so they cannot be put on call. "
-                "Rotation members are listed in `[oncall] rotation` in organization.toml."
-            )
-    starts, ends = parse_range(when, now, org.tz)
+    return user
+
+
+def _refuse_overlap(session: Session, starts: datetime, ends: datetime) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OVERRIDE_LOCK})
     clash = session.scalar(
@@ -108,6 +102,21 @@ def add_override(
             f"That overlaps <@{clash.user}>'s shift from {slack_date(clash.starts_at)} to "
             f"{slack_date(clash.ends_at)}. Nothing was changed; pick a range that does not overlap it."
         )
+
+
+def add_override(
+    *,
+    session: Session,
+    now: datetime,
+    org: Organization,
+    actor: str,
+    when: str,
+    user: str | None = None,
+) -> OverrideView:
+    """Put `user` (or the actor, for `/oncall me`) on call for the range `when`, over the rotation."""
+    user = _who_takes_the_shift(org, actor, user)
+    starts, ends = parse_range(when, now, org.tz)
+    _refuse_overlap(session, starts, ends)
     override = Override(user=user, starts_at=starts, ends_at=ends, created_by=actor, created_at=now)
     session.add(override)
     session.flush()
