@@ -97,6 +97,7 @@ class SlackStandIn:
         self._ts = itertools.count(1)
         self._view_ids = itertools.count(1)
         self.users: dict[str, dict[str, Any]] = {}
+        self.socket_url: str | None = None  # where apps.connections.open sends a Socket Mode client
         self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
@@ -209,6 +210,10 @@ class SlackStandIn:
                 "user_id": BOT_USER_ID,
                 "bot_id": BOT_ID,
             }
+        if method == "apps.connections.open":
+            if self.socket_url is None:
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": self.socket_url}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
             return {
