@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.oncall.ids import OncallIds
 from bot.oncall.models import Override
 from tests.conftest import ADMIN, CAO, COMMS, DIRECTOR, EMPLOYEE, MODERATOR
 from tests.harness import BotClient
-from tests.oncall_helpers import HACKED, at, audit_of, local, pages_to
+from tests.oncall_helpers import HACKED, as_shown, at, audit_of, latest_page, local, pages_to
 
 
 def oncall(bot: BotClient, text: str = "", user: str = EMPLOYEE) -> str:
@@ -138,3 +139,16 @@ def test_app_home_shows_who_is_on_call(bot: BotClient) -> None:
     bot.event({"type": "app_home_opened", "user": EMPLOYEE, "channel": "D0HOME", "tab": "home"})
     [home] = bot.slack.of("views.publish")
     assert "*On call now:* <@U0COM0001> until Mon 23 Nov 2026, 08:30 MST" in home.all_text()
+
+
+def test_oncall_and_an_acknowledgement_over_socket_mode(socket_bot: BotClient) -> None:
+    """The same listeners answer over Socket Mode: the real schedule, and a page acknowledged."""
+    assert (
+        "*On call now:* <@U0COM0001> until Mon 23 Nov 2026, 08:30 MST"
+        in socket_bot.command("/oncall", "", EMPLOYEE).text
+    )
+    at(socket_bot, local(2026, 11, 22, 3, 45))
+    socket_bot.command("/flag", HACKED, EMPLOYEE)
+    socket_bot.tick()
+    socket_bot.press(OncallIds.ACKNOWLEDGE, COMMS, as_shown(latest_page(socket_bot.slack, COMMS)))
+    assert "Acknowledged* by <@U0COM0001>" in latest_page(socket_bot.slack, COMMS).all_text()
