@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -91,6 +91,31 @@ class BusinessHours:
 
 
 @dataclass(frozen=True)
+class Season:
+    """Hours that apply between two month-days every year (summer hours), inclusive; may wrap the new year."""
+
+    name: str
+    first: tuple[int, int]  # (month, day)
+    last: tuple[int, int]
+    hours: BusinessHours
+
+    def contains(self, day: date) -> bool:
+        key = (day.month, day.day)
+        if self.first <= self.last:
+            return self.first <= key <= self.last
+        return key >= self.first or key <= self.last
+
+
+@dataclass(frozen=True)
+class PasswordAccount:
+    """A shared social-media login whose password is changed every 60 days (Taber 1.03(f))."""
+
+    name: str
+    holders: tuple[str, ...]
+    last_changed: date | None = None  # as the organisation file says; a recorded change wins
+
+
+@dataclass(frozen=True)
 class Organization:
     name: str
     timezone: str
@@ -107,6 +132,15 @@ class Organization:
         default_factory=lambda: dict(DEFAULT_REQUEST_STEPS)
     )
     election_period: tuple[date, date] | None = None  # optional [requests] election_period (Taber 1.04(p))
+    # [calendar]: closure days besides statutory holidays (first, last inclusive), and seasonal hours.
+    closures: tuple[tuple[date, date], ...] = ()
+    seasons: tuple[Season, ...] = ()
+    # [oncall]: the weekly hand-over (weekday, Monday is 0; local time), the week the rotation's first
+    # person starts (None: a fixed epoch), and who is paged after the on-call person (None: the default).
+    oncall_handover: tuple[int, time] = (0, time(8, 30))
+    oncall_rotation_start: date | None = None
+    oncall_escalation: tuple[str, ...] | None = None
+    accounts: tuple[PasswordAccount, ...] = ()  # [[accounts]]
     source: Path | None = None
 
     @property
@@ -168,12 +202,12 @@ class _Reader:
         return tuple(value)
 
 
-def _clock_time(reader: _Reader, key: str, value: Any) -> time:
+def _clock_time(reader: _Reader, key: str, value: Any, section: str = "hours") -> time:
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
-        raise reader.fail(f"[hours] {key}", f'{value!r} is not a time of day like "08:30"')
+        raise reader.fail(f"[{section}] {key}", f'{value!r} is not a time of day like "08:30"')
     hour, minute = (int(part) for part in value.split(":"))
     if hour > 23 or minute > 59:
-        raise reader.fail(f"[hours] {key}", f'{value!r} is not a time of day like "08:30"')
+        raise reader.fail(f"[{section}] {key}", f'{value!r} is not a time of day like "08:30"')
     return time(hour, minute)
 
 
@@ -187,14 +221,129 @@ def _read_hours(reader: _Reader) -> BusinessHours:
     if end <= start:
         raise reader.fail("[hours] end", "must be later than start")
     names = table.get("weekdays", ["mon", "tue", "wed", "thu", "fri"])
+    return BusinessHours(start=start, end=end, weekdays=_weekdays(reader, "[hours] weekdays", names))
+
+
+def _weekdays(reader: _Reader, key: str, names: Any) -> tuple[int, ...]:
     if not isinstance(names, list) or not names:
-        raise reader.fail("[hours] weekdays", 'must be a list like ["mon", "tue", "wed", "thu", "fri"]')
+        raise reader.fail(key, 'must be a list like ["mon", "tue", "wed", "thu", "fri"]')
     days = []
     for name in names:
         if not isinstance(name, str) or name.lower()[:3] not in WEEKDAY_NAMES:
-            raise reader.fail("[hours] weekdays", f"{name!r} is not a weekday (mon … sun)")
+            raise reader.fail(key, f"{name!r} is not a weekday (mon … sun)")
         days.append(WEEKDAY_NAMES.index(name.lower()[:3]))
-    return BusinessHours(start=start, end=end, weekdays=tuple(sorted(set(days))))
+    return tuple(sorted(set(days)))
+
+
+def _a_date(reader: _Reader, key: str, value: Any) -> date:
+    """A TOML date (2026-12-24) or the same in quotes."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise reader.fail(key, f"{value!r} is not a date like 2026-12-24")
+
+
+def _read_calendar(
+    reader: _Reader, hours: BusinessHours
+) -> tuple[tuple[tuple[date, date], ...], tuple[Season, ...]]:
+    """[calendar] closures = ["2026-12-24", "2026-12-29 to 2026-12-31"] (Westlock 1.11: "closures designated
+    by the CAO"), and [[calendar.seasons]] with name, from/to ("07-01", month-day), start, end, weekdays."""
+    table = reader.table("calendar", required=False)
+    unknown = set(table) - {"closures", "seasons"}
+    if unknown:
+        raise reader.fail(f"[calendar] {sorted(unknown)[0]}", "is not a known key (closures, seasons)")
+    closures = []
+    items = table.get("closures", [])
+    if not isinstance(items, list):
+        raise reader.fail(
+            "[calendar] closures", 'must be a list like ["2026-12-24", "2026-12-29 to 2026-12-31"]'
+        )
+    for item in items:
+        first, _, last = item.partition(" to ") if isinstance(item, str) else (item, "", "")
+        begin = _a_date(reader, "[calendar] closures", first)
+        end = _a_date(reader, "[calendar] closures", last) if last else begin
+        if end < begin:
+            raise reader.fail("[calendar] closures", f"{item!r} ends before it begins")
+        closures.append((begin, end))
+    seasons = table.get("seasons", [])
+    if not isinstance(seasons, list) or not all(isinstance(season, dict) for season in seasons):
+        raise reader.fail("[calendar] seasons", "must be [[calendar.seasons]] tables")
+    return tuple(closures), tuple(_read_season(reader, season, hours) for season in seasons)
+
+
+def _month_day(reader: _Reader, key: str, value: Any) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", value) if isinstance(value, str) else None
+    try:
+        if match is not None:
+            parsed = date(2024, int(match.group(1)), int(match.group(2)))  # a leap year: 02-29 is allowed
+            return parsed.month, parsed.day
+    except ValueError:
+        pass
+    raise reader.fail(key, f'{value!r} is not a month and day like "07-01"')
+
+
+def _read_season(reader: _Reader, table: dict[str, Any], hours: BusinessHours) -> Season:
+    section = "calendar.seasons"
+    name = reader.string(section, table, "name", "Seasonal hours")
+    start = _clock_time(reader, "start", table.get("start", "08:30"), section)
+    end = _clock_time(reader, "end", table.get("end", "16:30"), section)
+    if end <= start:
+        raise reader.fail(f"[{section}] end", "must be later than start")
+    weekdays = (
+        _weekdays(reader, f"[{section}] weekdays", table["weekdays"])
+        if "weekdays" in table
+        else hours.weekdays
+    )
+    return Season(
+        name=name,
+        first=_month_day(reader, f"[{section}] from", table.get("from")),
+        last=_month_day(reader, f"[{section}] to", table.get("to")),
+        hours=BusinessHours(start=start, end=end, weekdays=weekdays),
+    )
+
+
+def _read_oncall_schedule(
+    reader: _Reader, table: dict[str, Any]
+) -> tuple[tuple[int, time], date | None, tuple[str, ...] | None]:
+    """The optional [oncall] keys: handover_day ("mon"), handover_time ("08:30"), rotation_start (a date in
+    the week the rotation's first person is on call), escalation (who is paged after the on-call person)."""
+    day = table.get("handover_day", "mon")
+    if not isinstance(day, str) or day.lower()[:3] not in WEEKDAY_NAMES:
+        raise reader.fail("[oncall] handover_day", f"{day!r} is not a weekday (mon … sun)")
+    at = _clock_time(reader, "handover_time", table.get("handover_time", "08:30"), "oncall")
+    start = table.get("rotation_start")
+    escalation = table.get("escalation")
+    return (
+        (WEEKDAY_NAMES.index(day.lower()[:3]), at),
+        _a_date(reader, "[oncall] rotation_start", start) if start is not None else None,
+        reader.user_ids("oncall", "escalation", escalation) if escalation is not None else None,
+    )
+
+
+def _read_accounts(reader: _Reader) -> tuple[PasswordAccount, ...]:
+    """[[accounts]] name = "Town Facebook page", holders = ["U…"], optional last_changed = 2026-10-01."""
+    items = reader.data.get("accounts", [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise reader.fail("[[accounts]]", "must be [[accounts]] tables with a name and holders")
+    accounts: list[PasswordAccount] = []
+    for item in items:
+        name = reader.string("accounts", item, "name")
+        if len(name) > 80 or any(account.name == name for account in accounts):
+            raise reader.fail("[[accounts]] name", f"{name!r} must be unique and at most 80 characters")
+        holders = reader.user_ids("accounts", "holders", item.get("holders"))
+        if not holders:
+            raise reader.fail("[[accounts]] holders", f"{name!r} needs at least one password holder")
+        changed = item.get("last_changed")
+        accounts.append(
+            PasswordAccount(
+                name, holders, _a_date(reader, "[[accounts]] last_changed", changed) if changed else None
+            )
+        )
+    return tuple(accounts)
 
 
 def _read_request_step(reader: _Reader, kind: str, step: Any) -> tuple[str, ...]:
@@ -326,6 +475,9 @@ def load_organization(path: Path) -> Organization:
             raise reader.fail(f"[people] {user_id}", 'must be a name in quotes, like "Dana Smith"')
 
     request_steps, election_period = _read_requests(reader)
+    hours = _read_hours(reader)
+    closures, seasons = _read_calendar(reader, hours)
+    handover, rotation_start, escalation = _read_oncall_schedule(reader, oncall)
     return Organization(
         name=name,
         timezone=timezone,
@@ -334,11 +486,17 @@ def load_organization(path: Path) -> Organization:
         roles=roles,
         oncall_rotation=rotation,
         oncall_ack_minutes=ack_minutes,
-        hours=_read_hours(reader),
+        hours=hours,
         flag_deadline_business_hours=float(deadline),
         own_documents=tuple(own),
         people={user_id: display.strip() for user_id, display in people_table.items()},
         request_steps=request_steps,
         election_period=election_period,
+        closures=closures,
+        seasons=seasons,
+        oncall_handover=handover,
+        oncall_rotation_start=rotation_start,
+        oncall_escalation=escalation,
+        accounts=_read_accounts(reader),
         source=path,
     )

@@ -10,12 +10,14 @@ from __future__ import annotations
 from bot import housekeeping
 from bot.db import Base
 from bot.domain import Domain
-from handlers import flags, home, policy, requests
+from handlers import accounts, flags, home, oncall, policy, requests
 
 DOMAINS: tuple[Domain, ...] = (
     flags.DOMAIN,
     policy.DOMAIN,
     requests.DOMAIN,
+    oncall.DOMAIN,
+    accounts.DOMAIN,
     housekeeping.DOMAIN,
     home.DOMAIN,  # App Home: shows the sections of the domains above
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_sdk import WebClient
@@ -36,6 +37,10 @@ PERMANENT_ERRORS = frozenset(
         "expired_trigger_id",
     }
 )
+
+
+# A user id where a channel is expected means the bot's DM with that user (a live card in a DM, such as a page).
+USER_CHANNEL = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 class SlackCallFailed(Exception):
@@ -99,7 +104,7 @@ class SlackDoor:
         """Post and return the message ts (the handle for later chat.update calls)."""
         data = self._call(
             "chat.postMessage",
-            channel=channel,
+            channel=self._conversation(channel),
             text=text,
             blocks=blocks,
             thread_ts=thread_ts,
@@ -109,7 +114,16 @@ class SlackDoor:
         return str(data.get("ts", ""))
 
     def update_message(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None) -> None:
-        self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+        self._call("chat.update", channel=self._conversation(channel), ts=ts, text=text, blocks=blocks)
+
+    def _conversation(self, channel: str) -> str:
+        """chat.update needs a DM's D… id, not the user's id: open (or find) the DM for a user id."""
+        return self.open_dm(channel) if USER_CHANNEL.fullmatch(channel) else channel
+
+    def permalink(self, channel: str, ts: str) -> str:
+        """The link to one message, for pointing at a card from elsewhere (a page DM)."""
+        data = self._call("chat.getPermalink", channel=self._conversation(channel), message_ts=ts)
+        return str(data.get("permalink", ""))
 
     def post_ephemeral(
         self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None
