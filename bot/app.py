@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackClientError
 from bot.errors import FlagpostError, InvalidInput
 from bot.events import first_delivery
 from bot.runtime import Runtime
+from bot.slack import blocks as bk
 from bot.slack.door import SlackCallFailed
 
 log = logging.getLogger("flagpost")
@@ -52,15 +53,6 @@ def user_message_for(error: Exception) -> str:
         f"Sorry, something went wrong on Flagpost's side and nothing was changed. "
         f"If it happens again, give your IT contact this error id: {error_id}."
     )
-
-
-def _error_view(text: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Flagpost"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text}}],
-    }
 
 
 def storable(text: str) -> str:
@@ -130,7 +122,8 @@ def build_error_handler(rt: Runtime) -> Callable[..., BoltResponse | None]:
         elif body.get("type") == "view_submission" and isinstance(error, InvalidInput) and error.field:
             payload = {"response_action": "errors", "errors": {error.field: text}}  # shown on the field
         elif body.get("type") == "view_submission":
-            payload = {"response_action": "update", "view": _error_view(text)}
+            # mrkdwn: our messages name people (<@U…>) and dates; user text in them is already escaped
+            payload = {"response_action": "update", "view": bk.notice(text)}
         else:
             tell_user(rt, error, body, respond)
             return BoltResponse(status=200, body="")

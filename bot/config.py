@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +23,16 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 ROLES = ("moderator", "director", "cao", "it", "communications", "admin")
 CHANNEL_KEYS = ("moderation", "approvals", "it", "communications")
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Requests (`[requests]`): each kind's approval steps, in order; a step is the roles any of whom may decide it.
+# "director" is the director named on the request when it names one (Taber 1.05(a)), else any director.
+REQUEST_KINDS = ("access", "share", "account", "photo")
+REQUEST_STEP_ROLES = ("director", "cao", "communications", "it", "moderator")
+DEFAULT_REQUEST_STEPS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "access": (("director",), ("cao",)),  # Taber 1.05(a),(b)
+    "share": (("communications", "director"),),  # Taber 1.04(s),(t)
+    "account": (("director",), ("cao",)),  # Taber 1.02(d); Westlock 5.3
+    "photo": (("director", "communications"),),  # Taber 1.04(d)
+}
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
@@ -81,6 +91,31 @@ class BusinessHours:
 
 
 @dataclass(frozen=True)
+class Season:
+    """Hours that apply between two month-days every year (summer hours), inclusive; may wrap the new year."""
+
+    name: str
+    first: tuple[int, int]  # (month, day)
+    last: tuple[int, int]
+    hours: BusinessHours
+
+    def contains(self, day: date) -> bool:
+        key = (day.month, day.day)
+        if self.first <= self.last:
+            return self.first <= key <= self.last
+        return key >= self.first or key <= self.last
+
+
+@dataclass(frozen=True)
+class PasswordAccount:
+    """A shared social-media login whose password is changed every 60 days (Taber 1.03(f))."""
+
+    name: str
+    holders: tuple[str, ...]
+    last_changed: date | None = None  # as the organisation file says; a recorded change wins
+
+
+@dataclass(frozen=True)
 class Organization:
     name: str
     timezone: str
@@ -93,6 +128,19 @@ class Organization:
     flag_deadline_business_hours: float = 8.0
     own_documents: tuple[str, ...] = ()
     people: dict[str, str] = field(default_factory=dict)  # user id → display name (optional [people])
+    request_steps: dict[str, tuple[tuple[str, ...], ...]] = field(
+        default_factory=lambda: dict(DEFAULT_REQUEST_STEPS)
+    )
+    election_period: tuple[date, date] | None = None  # optional [requests] election_period (Taber 1.04(p))
+    # [calendar]: closure days besides statutory holidays (first, last inclusive), and seasonal hours.
+    closures: tuple[tuple[date, date], ...] = ()
+    seasons: tuple[Season, ...] = ()
+    # [oncall]: the weekly hand-over (weekday, Monday is 0; local time), the week the rotation's first
+    # person starts (None: a fixed epoch), and who is paged after the on-call person (None: the default).
+    oncall_handover: tuple[int, time] = (0, time(8, 30))
+    oncall_rotation_start: date | None = None
+    oncall_escalation: tuple[str, ...] | None = None
+    accounts: tuple[PasswordAccount, ...] = ()  # [[accounts]]
     source: Path | None = None
 
     @property
@@ -154,12 +202,12 @@ class _Reader:
         return tuple(value)
 
 
-def _clock_time(reader: _Reader, key: str, value: Any) -> time:
+def _clock_time(reader: _Reader, key: str, value: Any, section: str = "hours") -> time:
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
-        raise reader.fail(f"[hours] {key}", f'{value!r} is not a time of day like "08:30"')
+        raise reader.fail(f"[{section}] {key}", f'{value!r} is not a time of day like "08:30"')
     hour, minute = (int(part) for part in value.split(":"))
     if hour > 23 or minute > 59:
-        raise reader.fail(f"[hours] {key}", f'{value!r} is not a time of day like "08:30"')
+        raise reader.fail(f"[{section}] {key}", f'{value!r} is not a time of day like "08:30"')
     return time(hour, minute)
 
 
@@ -173,14 +221,180 @@ def _read_hours(reader: _Reader) -> BusinessHours:
     if end <= start:
         raise reader.fail("[hours] end", "must be later than start")
     names = table.get("weekdays", ["mon", "tue", "wed", "thu", "fri"])
+    return BusinessHours(start=start, end=end, weekdays=_weekdays(reader, "[hours] weekdays", names))
+
+
+def _weekdays(reader: _Reader, key: str, names: Any) -> tuple[int, ...]:
     if not isinstance(names, list) or not names:
-        raise reader.fail("[hours] weekdays", 'must be a list like ["mon", "tue", "wed", "thu", "fri"]')
+        raise reader.fail(key, 'must be a list like ["mon", "tue", "wed", "thu", "fri"]')
     days = []
     for name in names:
         if not isinstance(name, str) or name.lower()[:3] not in WEEKDAY_NAMES:
-            raise reader.fail("[hours] weekdays", f"{name!r} is not a weekday (mon … sun)")
+            raise reader.fail(key, f"{name!r} is not a weekday (mon … sun)")
         days.append(WEEKDAY_NAMES.index(name.lower()[:3]))
-    return BusinessHours(start=start, end=end, weekdays=tuple(sorted(set(days))))
+    return tuple(sorted(set(days)))
+
+
+def _a_date(reader: _Reader, key: str, value: Any) -> date:
+    """A TOML date (2026-12-24) or the same in quotes."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise reader.fail(key, f"{value!r} is not a date like 2026-12-24")
+
+
+def _read_calendar(
+    reader: _Reader, hours: BusinessHours
+) -> tuple[tuple[tuple[date, date], ...], tuple[Season, ...]]:
+    """[calendar] closures = ["2026-12-24", "2026-12-29 to 2026-12-31"] (Westlock 1.11: "closures designated
+    by the CAO"), and [[calendar.seasons]] with name, from/to ("07-01", month-day), start, end, weekdays."""
+    table = reader.table("calendar", required=False)
+    unknown = set(table) - {"closures", "seasons"}
+    if unknown:
+        raise reader.fail(f"[calendar] {sorted(unknown)[0]}", "is not a known key (closures, seasons)")
+    closures = []
+    items = table.get("closures", [])
+    if not isinstance(items, list):
+        raise reader.fail(
+            "[calendar] closures", 'must be a list like ["2026-12-24", "2026-12-29 to 2026-12-31"]'
+        )
+    for item in items:
+        first, _, last = item.partition(" to ") if isinstance(item, str) else (item, "", "")
+        begin = _a_date(reader, "[calendar] closures", first)
+        end = _a_date(reader, "[calendar] closures", last) if last else begin
+        if end < begin:
+            raise reader.fail("[calendar] closures", f"{item!r} ends before it begins")
+        closures.append((begin, end))
+    seasons = table.get("seasons", [])
+    if not isinstance(seasons, list) or not all(isinstance(season, dict) for season in seasons):
+        raise reader.fail("[calendar] seasons", "must be [[calendar.seasons]] tables")
+    return tuple(closures), tuple(_read_season(reader, season, hours) for season in seasons)
+
+
+def _month_day(reader: _Reader, key: str, value: Any) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", value) if isinstance(value, str) else None
+    try:
+        if match is not None:
+            parsed = date(2024, int(match.group(1)), int(match.group(2)))  # a leap year: 02-29 is allowed
+            return parsed.month, parsed.day
+    except ValueError:
+        pass
+    raise reader.fail(key, f'{value!r} is not a month and day like "07-01"')
+
+
+def _read_season(reader: _Reader, table: dict[str, Any], hours: BusinessHours) -> Season:
+    section = "calendar.seasons"
+    name = reader.string(section, table, "name", "Seasonal hours")
+    start = _clock_time(reader, "start", table.get("start", "08:30"), section)
+    end = _clock_time(reader, "end", table.get("end", "16:30"), section)
+    if end <= start:
+        raise reader.fail(f"[{section}] end", "must be later than start")
+    weekdays = (
+        _weekdays(reader, f"[{section}] weekdays", table["weekdays"])
+        if "weekdays" in table
+        else hours.weekdays
+    )
+    return Season(
+        name=name,
+        first=_month_day(reader, f"[{section}] from", table.get("from")),
+        last=_month_day(reader, f"[{section}] to", table.get("to")),
+        hours=BusinessHours(start=start, end=end, weekdays=weekdays),
+    )
+
+
+def _read_oncall_schedule(
+    reader: _Reader, table: dict[str, Any]
+) -> tuple[tuple[int, time], date | None, tuple[str, ...] | None]:
+    """The optional [oncall] keys: handover_day ("mon"), handover_time ("08:30"), rotation_start (a date in
+    the week the rotation's first person is on call), escalation (who is paged after the on-call person)."""
+    day = table.get("handover_day", "mon")
+    if not isinstance(day, str) or day.lower()[:3] not in WEEKDAY_NAMES:
+        raise reader.fail("[oncall] handover_day", f"{day!r} is not a weekday (mon … sun)")
+    at = _clock_time(reader, "handover_time", table.get("handover_time", "08:30"), "oncall")
+    start = table.get("rotation_start")
+    escalation = table.get("escalation")
+    return (
+        (WEEKDAY_NAMES.index(day.lower()[:3]), at),
+        _a_date(reader, "[oncall] rotation_start", start) if start is not None else None,
+        reader.user_ids("oncall", "escalation", escalation) if escalation is not None else None,
+    )
+
+
+def _read_accounts(reader: _Reader) -> tuple[PasswordAccount, ...]:
+    """[[accounts]] name = "Town Facebook page", holders = ["U…"], optional last_changed = 2026-10-01."""
+    items = reader.data.get("accounts", [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise reader.fail("[[accounts]]", "must be [[accounts]] tables with a name and holders")
+    accounts: list[PasswordAccount] = []
+    for item in items:
+        name = reader.string("accounts", item, "name")
+        if len(name) > 80 or any(account.name == name for account in accounts):
+            raise reader.fail("[[accounts]] name", f"{name!r} must be unique and at most 80 characters")
+        holders = reader.user_ids("accounts", "holders", item.get("holders"))
+        if not holders:
+            raise reader.fail("[[accounts]] holders", f"{name!r} needs at least one password holder")
+        changed = item.get("last_changed")
+        accounts.append(
+            PasswordAccount(
+                name, holders, _a_date(reader, "[[accounts]] last_changed", changed) if changed else None
+            )
+        )
+    return tuple(accounts)
+
+
+def _read_request_step(reader: _Reader, kind: str, step: Any) -> tuple[str, ...]:
+    roles = [step] if isinstance(step, str) else step
+    if not isinstance(roles, list) or not roles:
+        raise reader.fail(
+            f"[requests] {kind}", 'each step is a role or a list of roles, like ["director", "cao"]'
+        )
+    for role in roles:
+        if role not in REQUEST_STEP_ROLES:
+            raise reader.fail(
+                f"[requests] {kind}",
+                f"{role!r} is not a role that approves ({', '.join(REQUEST_STEP_ROLES)})",
+            )
+    return tuple(dict.fromkeys(roles))
+
+
+def _read_election_period(reader: _Reader, value: Any) -> tuple[date, date]:
+    usage = 'must be two dates, like ["2026-09-01", "2026-10-19"]'
+    if not isinstance(value, list) or len(value) != 2:
+        raise reader.fail("[requests] election_period", usage)
+    try:
+        start, end = (item if type(item) is date else date.fromisoformat(item) for item in value)
+    except (TypeError, ValueError):
+        raise reader.fail("[requests] election_period", usage) from None
+    if end < start:
+        raise reader.fail("[requests] election_period", "the second date must not be before the first")
+    return start, end
+
+
+def _read_requests(
+    reader: _Reader,
+) -> tuple[dict[str, tuple[tuple[str, ...], ...]], tuple[date, date] | None]:
+    """The optional `[requests]` section: who approves each kind, step by step, and the election period."""
+    table = reader.table("requests", required=False)
+    known = (*REQUEST_KINDS, "election_period")
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise reader.fail(f"[requests] {unknown[0]}", f"is not a known key ({', '.join(known)})")
+    steps = dict(DEFAULT_REQUEST_STEPS)
+    for kind in REQUEST_KINDS:
+        if kind not in table:
+            continue
+        value = table[kind]
+        if not isinstance(value, list) or not value or len(value) > 5:
+            raise reader.fail(
+                f"[requests] {kind}", 'must be a list of one to five steps, like ["director", "cao"]'
+            )
+        steps[kind] = tuple(_read_request_step(reader, kind, step) for step in value)
+    period = table.get("election_period")
+    return steps, (_read_election_period(reader, period) if period is not None else None)
 
 
 def _check_holiday_region(reader: _Reader, region: str) -> None:
@@ -260,6 +474,10 @@ def load_organization(path: Path) -> Organization:
         if not isinstance(display, str) or not display.strip() or len(display) > 80:
             raise reader.fail(f"[people] {user_id}", 'must be a name in quotes, like "Dana Smith"')
 
+    request_steps, election_period = _read_requests(reader)
+    hours = _read_hours(reader)
+    closures, seasons = _read_calendar(reader, hours)
+    handover, rotation_start, escalation = _read_oncall_schedule(reader, oncall)
     return Organization(
         name=name,
         timezone=timezone,
@@ -268,9 +486,17 @@ def load_organization(path: Path) -> Organization:
         roles=roles,
         oncall_rotation=rotation,
         oncall_ack_minutes=ack_minutes,
-        hours=_read_hours(reader),
+        hours=hours,
         flag_deadline_business_hours=float(deadline),
         own_documents=tuple(own),
         people={user_id: display.strip() for user_id, display in people_table.items()},
+        request_steps=request_steps,
+        election_period=election_period,
+        closures=closures,
+        seasons=seasons,
+        oncall_handover=handover,
+        oncall_rotation_start=rotation_start,
+        oncall_escalation=escalation,
+        accounts=_read_accounts(reader),
         source=path,
     )

@@ -10,11 +10,14 @@ from __future__ import annotations
 from bot import deadletters, housekeeping
 from bot.db import Base
 from bot.domain import Domain
-from handlers import flags, home, policy
+from handlers import accounts, flags, home, oncall, policy, requests
 
 DOMAINS: tuple[Domain, ...] = (
     flags.DOMAIN,
     policy.DOMAIN,
+    requests.DOMAIN,
+    oncall.DOMAIN,
+    accounts.DOMAIN,
     housekeeping.DOMAIN,
     deadletters.DOMAIN,  # `flagpost deliveries`, and what Slack refused in the admins' App Home
     home.DOMAIN,  # App Home: shows the sections of the domains above

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.domain import Domain
-from bot.flags import intake, service
+from bot.domain import Domain, Tick
+from bot.flags import intake, jobs, paging, service
 from bot.flags.blocks import home_flag_blocks
 from bot.flags.cards import render_flag_card
 from bot.flags.forms import intake_modal, receipt_text, receipt_view, resolve_modal, usage_text
@@ -104,6 +104,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
     on_card(FlagIds.CLAIM, service.claim)
     on_card(FlagIds.RELEASE, service.release)
     on_card(FlagIds.ESCALATE, service.escalate)
+    on_card(FlagIds.PAGE, paging.page_now)
     on_card(FlagIds.SET_KIND, service.set_kind, kind="kind")
     on_card(FlagIds.SET_PRIORITY, service.set_priority, priority="priority")
 
@@ -140,5 +141,9 @@ DOMAIN = Domain(
     models=(Flag, FlagReport),
     listeners=register,
     cards={ITEM: render_flag_card},
+    timed=jobs.TIMED,
+    ticks=(
+        Tick("schedule-daily-review", lambda rt: rt.run(jobs.schedule_daily_review, calendar=rt.calendar)),
+    ),
     home=home_section,
 )

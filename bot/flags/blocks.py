@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.flags.ids import FlagIds
 from bot.flags.models import (
     KIND_LABELS,
@@ -56,8 +58,11 @@ def where(flag: Flag, budget: int = bk.LIMITS["field"] - 20) -> str:
     return escape(label)
 
 
-def flag_card(flag: Flag, similar_ref: str | None) -> tuple[str, list[Block]]:
-    """The live card: what, where, priority, reporters, age, deadline, status and the moderators' buttons."""
+def flag_card(
+    flag: Flag, similar_ref: str | None, *, overdue: bool = False, paging: Sequence[str] = ()
+) -> tuple[str, list[Block]]:
+    """The live card: what, where, priority, reporters, age, deadline, status and the moderators' buttons;
+    `paging`: what on call says about its pages, one line each."""
     kind, priority, status = Kind(flag.kind), Priority(flag.priority), Status(flag.status)
     label = KIND_LABELS[kind]
     reporters = flag.reporters
@@ -74,7 +79,7 @@ def flag_card(flag: Flag, similar_ref: str | None) -> tuple[str, list[Block]]:
                 f"*Priority*\n{PRIORITY_EMOJI.get(priority, '')}{PRIORITY_LABELS[priority]}",
                 f"*Reported by*\n{reporter_text}",
                 f"*Reported*\n{slack_date(flag.created_at, '{ago}')}",
-                f"*Deadline*\n{slack_date(flag.deadline_at)}",
+                f"*Deadline*\n{slack_date(flag.deadline_at)}" + (" :warning: *overdue*" if overdue else ""),
             ]
         ),
     ]
@@ -91,6 +96,7 @@ def flag_card(flag: Flag, similar_ref: str | None) -> tuple[str, list[Block]]:
     if similar_ref:
         blocks.append(bk.context(f":eyes: Looks like {similar_ref} (a similar note, a different link)."))
     blocks.append(bk.context(status_line(flag)))
+    blocks.extend(bk.context(line) for line in paging)
     if status is not Status.RESOLVED:
         blocks.extend(_card_controls(flag, kind, priority))
     text = f"{flag.ref} · {label.text} · {PRIORITY_LABELS[priority]} · {status.value}"
@@ -122,6 +128,19 @@ def _card_controls(flag: Flag, kind: Kind, priority: Priority) -> list[Block]:
                 ),
             )
         )
+    buttons.append(
+        bk.button(
+            "Page on-call now",
+            FlagIds.PAGE,
+            value,
+            ask=bk.confirm(
+                "Page the on-call contact now?",
+                f"They get a DM about {flag.ref} at once, whatever the hour, until someone acknowledges "
+                "(Taber 1.04(i)).",
+                yes="Page now",
+            ),
+        )
+    )
     current_kind = None if kind is Kind.STAFF_QUESTION else bk.option(kind.value, KIND_LABELS[kind].text)
     return [
         bk.actions(buttons, block_id=block_id("flag_actions", ref)),

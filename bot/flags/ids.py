@@ -13,6 +13,7 @@ class FlagIds(StrEnum):
     RELEASE = "flag_release"
     RESOLVE = "flag_resolve_open"
     ESCALATE = "flag_escalate"
+    PAGE = "flag_page_oncall"
     SET_KIND = "flag_set_kind"
     SET_PRIORITY = "flag_set_priority"
 

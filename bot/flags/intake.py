@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot import audit, due
 from bot.calendar import BusinessCalendar
 from bot.config import Organization
 from bot.delivery import touch_card
@@ -164,6 +164,7 @@ def file_flag(
         guessed=guessed,
     )
     routed = route(session, org, flag, now, text)
+    due.schedule(session, kind="flags.filed", due_at=now, now=now, item_type=ITEM, item_id=flag.id)
     touch_card(
         session, item_type=ITEM, item_id=flag.id, channel=org.channels["moderation"], now=now, new=True
     )

@@ -47,6 +47,9 @@ SLACK_RESPONSE_URL = re.compile(r"https://hooks\.slack(?:-gov)?\.com/[A-Za-z0-9/
 SLACK_API_HOSTS = ("slack.com", "slack-gov.com")
 _SAFE_PATH = re.compile(r"/[A-Za-z0-9/_.~%-]*")
 
+# A user id where a channel is expected means the bot's DM with that user (a live card in a DM, such as a page).
+USER_CHANNEL = re.compile(r"[UW][A-Z0-9]{2,}")
+
 
 # Permanent errors about the bot's own credentials, not about one message: once an admin fixes the token or the
 # scopes, every message goes through again, so these are retried (with backoff) rather than set aside.
@@ -186,7 +189,7 @@ class SlackDoor:
         ({"event_type": …, "event_payload": {…}}) rides with the message, so it can be found again."""
         data = self._call(
             "chat.postMessage",
-            channel=channel,
+            channel=self._conversation(channel),
             text=text,
             blocks=blocks,
             thread_ts=thread_ts,
@@ -202,7 +205,11 @@ class SlackDoor:
         cursor = None
         for _ in range(HISTORY_PAGES):
             data = self._call(
-                "conversations.history", channel=channel, limit=200, include_all_metadata=True, cursor=cursor
+                "conversations.history",
+                channel=self._conversation(channel),
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor,
             )
             for message in data.get("messages") or []:
                 if message.get("metadata") == metadata and message.get("ts"):
@@ -213,7 +220,16 @@ class SlackDoor:
         return None
 
     def update_message(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None) -> None:
-        self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+        self._call("chat.update", channel=self._conversation(channel), ts=ts, text=text, blocks=blocks)
+
+    def _conversation(self, channel: str) -> str:
+        """chat.update needs a DM's D… id, not the user's id: open (or find) the DM for a user id."""
+        return self.open_dm(channel) if USER_CHANNEL.fullmatch(channel) else channel
+
+    def permalink(self, channel: str, ts: str) -> str:
+        """The link to one message, for pointing at a card from elsewhere (a page DM)."""
+        data = self._call("chat.getPermalink", channel=self._conversation(channel), message_ts=ts)
+        return str(data.get("permalink", ""))
 
     def post_ephemeral(
         self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None

@@ -1,7 +1,7 @@
 """front door: a card's replaced message, and the kinds a flag was already routed for
 
 Revision ID: 0007_front_door
-Revises: 0004
+Revises: 0006_oncall
 Create Date: 2026-11-23
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_front_door"
-down_revision: str | None = "0004"
+down_revision: str | None = "0006_oncall"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -107,6 +107,7 @@ class SlackStandIn:
         ] = {}  # channel → ts → message, as Slack keeps them
         self._holds: list[tuple[str, threading.Event]] = []
         self._release = threading.Event()
+        self.socket_url: str | None = None  # where apps.connections.open sends a Socket Mode client
         self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
@@ -237,7 +238,7 @@ class SlackStandIn:
         refused = limits.refusal(method, body)
         if refused:
             return {"ok": False, "error": refused}
-        if method.startswith(("chat.", "conversations.history")) and method != "chat.postEphemeral":
+        if method in ("chat.postMessage", "chat.update", "chat.delete", "conversations.history"):
             with self._lock:
                 return messages.answer(self.channels, method, body, self._next_ts, BOT_ID)
         if method == "auth.test":
@@ -250,6 +251,14 @@ class SlackStandIn:
                 "user_id": BOT_USER_ID,
                 "bot_id": BOT_ID,
             }
+        if method == "apps.connections.open":
+            if self.socket_url is None:
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": self.socket_url}
+        if method == "chat.getPermalink":
+            channel, ts = str(body.get("channel")), str(body.get("message_ts"))
+            link = f"https://town.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            return {"ok": True, "channel": channel, "permalink": link}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         if method == "conversations.open":
