@@ -18,10 +18,10 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackClientError
 
 from bot.errors import FlagpostError, InvalidInput
-from bot.slack import blocks as bk
 from bot.events import first_delivery
 from bot.logs import describe_request
 from bot.runtime import Runtime
+from bot.slack import blocks as bk
 from bot.slack.door import SlackCallFailed
 
 log = logging.getLogger("flagpost")

@@ -248,7 +248,7 @@ def _not_known(noun: str, name: str, known: Iterable[str], brackets: bool = Fals
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f"is not a known {noun}: did you mean {show(close[0])}?"
-    return f"is not a known {noun} (known: {', '.join(show(key) for key in known)})"
+    return f"is not a known {noun} ({', '.join(show(key) for key in known)})"
 
 
 def _check_keys(reader: _Reader, where: str, table: dict[str, Any], keys: Keys, noun: str = "key") -> None:

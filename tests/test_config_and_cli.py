@@ -66,7 +66,7 @@ def test_a_file_with_only_the_keys_design_lists_works(tmp_path: Path) -> None:
         (
             'admin = ["U0ADM0001"]',
             'wizard = ["U0ADM0001"]',
-            "[roles] wizard: is not a known role (known: moderator,",
+            "[roles] wizard: is not a known role (moderator,",
         ),
         (
             'timezone = "America/Edmonton"',
@@ -129,7 +129,7 @@ def test_a_bad_organisation_file_names_the_file_the_key_and_the_reason(
         (
             "[flags]\n",
             "[flags.escalation]\nafter = 2\n[flags]\n",
-            "[flags] escalation: is not a known key (known:",
+            "[flags] escalation: is not a known key (deadline_business_hours)",
         ),
         ("[oncall]", "[weather]\n[oncall]", "[weather]: is not a known section ("),
     ],
@@ -151,10 +151,12 @@ def test_nobody_to_act_on_a_card_is_an_error(tmp_path: Path) -> None:
 
 
 def test_adding_an_optional_section_is_one_entry_in_the_table(tmp_path: Path, monkeypatch) -> None:
-    """How the requests and on-call sections join: one line in config.SECTIONS (plus their _read_ function)."""
-    extra = '\n[requests]\napprovers = ["U0DIR0001"]\n\n[[accounts]]\nplatform = "facebook"\nowner = "U0COM0001"\n'
-    assert "[requests]: is not a known section" in refusal(tmp_path, GOOD + extra)
-    monkeypatch.setitem(config.SECTIONS, "requests", ("approvers",))
+    """How the on-call sections join (as [requests] did): one line in config.SECTIONS, plus a _read_ function."""
+    extra = (
+        '\n[closures]\ndates = ["2026-12-24"]\n\n[[accounts]]\nplatform = "facebook"\nowner = "U0COM0001"\n'
+    )
+    assert "[closures]: is not a known section" in refusal(tmp_path, GOOD + extra)
+    monkeypatch.setitem(config.SECTIONS, "closures", ("dates",))
     monkeypatch.setitem(config.SECTIONS, "accounts", ("platform", "owner", "handle"))
     assert load_organization(write(tmp_path, GOOD + extra)).name == "Town of Prairie Crossing"
     typo = extra.replace("owner =", "ownr =")
