@@ -9,15 +9,13 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot import db
+from bot.health import HEALTH_PATH, health_response
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything absurd
 
 StartResponse = Callable[..., Any]
@@ -29,14 +27,6 @@ def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -
     return [data]
 
 
-def health(rt: Runtime) -> tuple[bool, dict[str, Any]]:
-    try:
-        db.ping(rt.engine)
-    except SQLAlchemyError as exc:
-        return False, {"status": "unhealthy", "database": f"unreachable: {type(exc).__name__}"}
-    return True, {"status": "ok", "database": "ok", "organization": rt.org.name}
-
-
 def make_wsgi_app(rt: Runtime, app: App) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
@@ -44,8 +34,7 @@ def make_wsgi_app(rt: Runtime, app: App) -> Callable[[dict[str, Any], StartRespo
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            ok, payload = health(rt)
-            return _json(start_response, "200 OK" if ok else "503 Service Unavailable", payload)
+            return health_response(rt, start_response)  # the same answer as Socket Mode's (bot/health.py)
         if path == EVENTS_PATH:
             if method != "POST":
                 return _json(start_response, "405 Method Not Allowed", {"error": "use POST"})
