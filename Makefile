@@ -32,6 +32,7 @@ quality: install  ## answer quality on the development question set
 bench: install  ## the benchmarks (set PG=postgresql://... to measure PostgreSQL too)
 	$(BIN)/python bench/flag_intake.py $(if $(PG),--pg $(PG))
 	$(BIN)/python bench/policy_search.py
+	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/adversarial_text.py
 
 clean:

@@ -20,13 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.policy import SHIPPED_CLAUSES  # noqa: E402
 from bot.policy.evaluation import load_questions  # noqa: E402
 from bot.policy.search import PolicyIndex, SearchClause  # noqa: E402
 
 
 def shipped_clauses() -> list[SearchClause]:
     clauses = []
-    for path in sorted((ROOT / "policy_data" / "policies").glob("*.json")):
+    for path in sorted(SHIPPED_CLAUSES.glob("*.json")):
         data = json.loads(path.read_text())
         clauses += [
             SearchClause(path.stem, data["short_name"], c["number"], " › ".join(c["heading_path"]), c["text"])

@@ -7,6 +7,7 @@ import functools
 import inspect
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -17,11 +18,13 @@ from slack_sdk.errors import SlackClientError
 
 from bot.errors import FlagpostError, InvalidInput
 from bot.events import first_delivery
+from bot.logs import describe_request
 from bot.runtime import Runtime
 from bot.slack import blocks as bk
 from bot.slack.door import SlackCallFailed
 
 log = logging.getLogger("flagpost")
+request_log = logging.getLogger("flagpost.requests")
 
 SOCKET_MODE_PLACEHOLDER_SECRET = "socket-mode-requests-are-not-signed"
 # Set by the first global middleware. Bolt runs its own signature check before every global middleware (and
@@ -185,9 +188,21 @@ class GuardedApp:
         return self._register("event", event_type)
 
 
+class FlagpostApp(App):
+    """Bolt's App, logging one DEBUG line per handled request: HTTP and Socket Mode both dispatch here."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        response = super().dispatch(req)
+        if request_log.isEnabledFor(logging.DEBUG):
+            elapsed = (time.perf_counter() - started) * 1000
+            request_log.debug("%s: %s in %.0f ms", describe_request(req.body), response.status, elapsed)
+        return response
+
+
 def build_app(rt: Runtime) -> App:
     settings = rt.settings
-    app = App(
+    app = FlagpostApp(
         signing_secret=settings.signing_secret or SOCKET_MODE_PLACEHOLDER_SECRET,
         client=rt.door.client,  # carries the bot token, SLACK_API_URL and the retry handlers
         listener_executor=rt.executor,

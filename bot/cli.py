@@ -1,37 +1,68 @@
-"""`flagpost run | check | db …`, and every domain's own commands (`flagpost policy …`)."""
+"""`flagpost run | check | db …`, and every domain's own commands (`flagpost policy …`).
+
+Each command imports what it uses when it runs: `flagpost --help` must not pay a second for SQLAlchemy,
+Bolt, Alembic and every domain (bench/cold_start.py measures it).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
+import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from bot import db
-from bot.config import Organization, Settings, load_organization, load_settings
 from bot.errors import ConfigError, FlagpostError
 
 if TYPE_CHECKING:
+    from bot.config import Organization, Settings
     from bot.runtime import Runtime
 
 log = logging.getLogger("flagpost")
 
 MISSING_TOKENS = (
     "Flagpost needs {names} to talk to Slack: set {them} in the environment or in a .env file "
-    "beside the Makefile (copy .env.example), or set SLACK_APP_TOKEN too for Socket Mode."
+    "in the current directory (copy .env.example), or set SLACK_APP_TOKEN too for Socket Mode."
 )
 FATAL_AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account_inactive"}
 
+# Each domain's own commands: `flagpost <name> …` → (its Domain's `cli` hook, a one-line summary).
+# `flagpost --help` lists them from here, and `flagpost policy ask` imports only the policy commands: going
+# through bot/domains.py would import every domain, SQLAlchemy and Slack's SDK first (about a second).
+# A domain that adds commands adds its line here too; tests/test_cli.py checks this table against each
+# Domain's `cli` in bot/domains.py and says what is missing.
+DOMAIN_COMMANDS: dict[str, tuple[str, str]] = {
+    "policy": ("bot.policy.cli:add_policy_commands", "policy answers: ask, import, report, eval"),
+    "deliveries": ("bot.deadletters:add_commands", "what Slack refused for good (dead letters); retry them"),
+}
+CORE_COMMANDS = {  # name → (summary, description)
+    "run": (
+        "start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)",
+        "Migrate the database and start the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on "
+        "PORT. GET /healthz answers on PORT in both modes. SIGTERM or Ctrl-C stops it cleanly.",
+    ),
+    "check": (
+        "check the settings, organisation file, clause files, database and token",
+        "Check everything `flagpost run` needs, changing nothing; exit 1 if anything is wrong or to do.",
+    ),
+    "db": ("database schema: upgrade, downgrade", "Bring the schema up to date, or back to a revision."),
+}
+RUN_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT", "DATABASE_URL")
+RUN_ENV += ("FLAGPOST_ORG", "FLAGPOST_POLICIES", "LOG_LEVEL", "SLACK_API_URL")
+DB_ENV = ("DATABASE_URL", "LOG_LEVEL")
+DOWNGRADE = "Take the schema back to a revision: base (empty), 0001, 0002…"
 
-def _say(ok: bool, what: str) -> None:
-    print(f"{'ok  ' if ok else 'FAIL'} {what}")
+
+def _say(ok: bool | None, what: str) -> None:
+    print(f"{'ok  ' if ok else 'todo' if ok is None else 'FAIL'} {what}", flush=True)
 
 
 def start_runtime(settings: Settings, org: Organization, **options: Any) -> Runtime:
     """Migrate, build the runtime over every domain, and start each domain (what `flagpost run` does)."""
+    from bot import db
     from bot.domains import DOMAINS
     from bot.runtime import build_runtime
 
@@ -44,15 +75,18 @@ def start_runtime(settings: Settings, org: Organization, **options: Any) -> Runt
 
 
 def cmd_run(settings: Settings) -> int:
+    from bot import lifecycle
     from bot.app import build_app
+    from bot.config import load_organization
     from bot.scheduler import start_scheduler
-    from bot.server import make_http_server
     from bot.slack.door import SlackCallFailed
 
     missing = settings.missing_for_run()
     if missing:
         print(MISSING_TOKENS.format(names=" and ".join(missing), them="it" if len(missing) == 1 else "them"))
         return 2
+    if problems := settings.token_problems():
+        raise ConfigError(f"{problems[0]}.")
     org = load_organization(settings.org_file)
     rt = start_runtime(settings, org)
     app = build_app(rt)
@@ -67,103 +101,219 @@ def cmd_run(settings: Settings) -> int:
             )
             return 2
         log.warning("could not verify the bot token with Slack (%s); starting anyway", exc.error)
-    scheduler = start_scheduler(rt)
+    stop = lifecycle.StopSignal().install()  # SIGTERM is handled like Ctrl-C
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.info("Flagpost for %s: Socket Mode", org.name)
-            SocketModeHandler(app, settings.app_token).start()
+            serving: lifecycle.Serving = lifecycle.serve_socket_mode(rt, app, settings)
+            log.info("Flagpost for %s: Socket Mode (GET /healthz on port %s)", org.name, settings.port)
         else:
-            server = make_http_server(rt, app, host="0.0.0.0", port=settings.port)
+            serving = lifecycle.serve_http(rt, app, settings)
             log.info(
                 "Flagpost for %s: HTTP on port %s (POST /slack/events, GET /healthz)", org.name, settings.port
             )
-            server.run()
-    except KeyboardInterrupt:
-        pass
+        scheduler = start_scheduler(rt)
+        stop.wait()
+        lifecycle.shut_down(rt, serving, scheduler)
     finally:
-        scheduler.shutdown(wait=False)
-        rt.wait_idle(timeout=10)
+        stop.restore()
+        rt.engine.dispose()  # also when it could not start: SQLite leaves no -wal/-shm behind
     return 0
 
 
-def cmd_check(settings: Settings) -> int:
+def _check_database(settings: Settings) -> bool | None:
+    """ok, todo (the schema is behind: say what to run) or FAIL. Creates nothing, not even a SQLite file."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import db
+
+    try:
+        engine = db.make_engine(settings.database_url)
+        where = f"database {engine.url.render_as_string(hide_password=True)}"
+        if engine.dialect.name == "sqlite":
+            db.check_sqlite_file(engine.url.database or "")
+        if engine.dialect.name == "sqlite" and not _sqlite_file_exists(engine.url.database):
+            _say(None, f"{where}: not created yet; run 'flagpost db upgrade' (flagpost run does it too)")
+            return None
+        current, head = db.stored_revision(engine), db.head_revision(settings.database_url)
+        engine.dispose()
+    except (SQLAlchemyError, ConfigError) as exc:
+        _say(False, f"database: {exc.message if isinstance(exc, ConfigError) else db.describe_error(exc)}")
+        return False
+    if current != head:
+        behind = f"schema at {current or 'empty'}, newest is {head}"
+        _say(None, f"{where}: reachable, {behind}: run 'flagpost db upgrade' (flagpost run does it too)")
+        return None
+    _say(True, f"{where}: reachable, schema up to date")
+    return True
+
+
+def _sqlite_file_exists(database: str | None) -> bool:
+    from pathlib import Path
+
+    return not database or database == ":memory:" or Path(database).exists()
+
+
+def _check_slack(settings: Settings) -> bool:
     from bot.slack.door import SlackCallFailed, SlackDoor, build_web_client
 
-    problems = 0
+    try:
+        door = SlackDoor(build_web_client(settings.bot_token, settings.slack_api_url))
+        identity = door.auth_test()
+    except SlackCallFailed as exc:
+        _say(False, f"Slack: auth.test failed: {slack_reason(exc, settings.slack_api_url)}")
+        return False
+    _say(True, f"Slack: the token works (bot {identity.get('user')} in {identity.get('team')})")
+    return True
+
+
+def slack_reason(exc: Any, api_url: str) -> str:
+    """Why a Slack call failed, in words: Slack's own error code, or why Slack could not be reached."""
+    cause = exc.__cause__
+    reason = getattr(cause, "reason", None)  # urllib's URLError wraps the socket's error
+    if reason is not None or isinstance(cause, OSError):
+        return f"could not reach {api_url} ({reason or cause})"
+    if exc.error in FATAL_AUTH_ERRORS:
+        return f"Slack refused SLACK_BOT_TOKEN ({exc.error})"
+    return str(exc.error)
+
+
+def _check_clauses(settings: Settings, org: Organization | None) -> bool:
+    from bot.policy.files import clause_directories, clause_files
+
+    try:
+        directories = clause_directories(settings, org)
+    except ConfigError as exc:
+        _say(False, f"clause files: {exc.message}")
+        return False
+    files = clause_files(directories)
+    for directory in directories:
+        names = sorted(name for name, path in files.items() if path.parent == directory)
+        kind = "shipped" if directory == directories[0] else "your own"
+        _say(True, f"clause files, {kind}, in {directory}: {', '.join(names) or 'none'}")
+    return True
+
+
+def cmd_check(settings: Settings) -> int:
+    from bot.config import load_organization
+
+    results: list[bool | None] = []
     missing = settings.missing_for_run()
-    _say(not missing, "settings: " + ("tokens are set" if not missing else f"missing {', '.join(missing)}"))
-    problems += bool(missing)
+    problems = [f"missing {', '.join(missing)}"] if missing else settings.token_problems()
+    _say(not problems, "settings: " + ("; ".join(problems) if problems else "tokens are set"))
+    results.append(not problems)
     org = None
     try:
         org = load_organization(settings.org_file)
-        _say(
-            True,
-            f"organisation file {settings.org_file}: {org.name}, {org.timezone}, "
-            f"holidays of {org.holiday_region}",
-        )
+        about = f"{org.name}, {org.timezone}, holidays of {org.holiday_region}"
+        _say(True, f"organisation file {settings.org_file}: {about}")
     except ConfigError as exc:
         _say(False, f"organisation file: {exc.message}")
-        problems += 1
-    try:
-        engine = db.make_engine(settings.database_url)
-        db.ping(engine)
-        current, head = db.current_revision(engine), db.head_revision(settings.database_url)
-        state = (
-            "up to date"
-            if current == head
-            else f"at {current or 'empty'}, newest is {head}: run 'flagpost db upgrade'"
-        )
-        _say(True, f"database {engine.url.render_as_string(hide_password=True)}: reachable, schema {state}")
-    except (SQLAlchemyError, ConfigError) as exc:
-        _say(False, f"database: {getattr(exc, 'message', None) or str(exc).splitlines()[0]}")
-        problems += 1
-    if settings.bot_token and org is not None:
-        try:
-            door = SlackDoor(build_web_client(settings.bot_token, settings.slack_api_url))
-            identity = door.auth_test()
-            _say(True, f"Slack: the token works (bot {identity.get('user')} in {identity.get('team')})")
-        except SlackCallFailed as exc:
-            _say(False, f"Slack: auth.test failed ({exc.error})")
-            problems += 1
-    print("All good." if not problems else f"{problems} problem(s) found.")
-    return 1 if problems else 0
+    results += [org is not None, _check_clauses(settings, org), _check_database(settings)]
+    if not problems:
+        results.append(_check_slack(settings))
+    failed, todo = results.count(False), results.count(None)
+    summary = [f"{failed} problem(s) found"] * bool(failed) + [f"{todo} thing(s) to do"] * bool(todo)
+    print("; ".join(summary) + "." if summary else "All good.")
+    return 1 if summary else 0
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import db
+
     if args.db_command == "upgrade":
         db.prepare_database(settings.database_url)
         print("The database schema is up to date.")
     elif args.db_command == "downgrade":
+        engine = db.make_engine(settings.database_url)
+        if engine.dialect.name == "sqlite" and not _sqlite_file_exists(engine.url.database):
+            raise ConfigError(
+                f"DATABASE_URL: {engine.url.database} does not exist: there is nothing to downgrade"
+            )
         db.downgrade(settings.database_url, args.revision)
         print(f"The database schema is now at {args.revision}.")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="flagpost", description="Flagpost: social-media policy in Slack.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
-    sub.add_parser("check", help="check the settings, the organisation file, the database and the token")
-    dbp = sub.add_parser("db", help="database schema")
-    dbsub = dbp.add_subparsers(dest="db_command", required=True)
-    dbsub.add_parser("upgrade", help="bring the schema to the newest version")
-    down = dbsub.add_parser("downgrade", help="take the schema back to a revision")
-    down.add_argument("revision")
-    from bot.domains import DOMAINS
+class Parser(argparse.ArgumentParser):
+    """argparse that states a usage mistake in one line instead of the usage text and then the mistake."""
 
-    for domain in DOMAINS:
-        if domain.cli is not None:
-            domain.cli(sub)
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+class _Version(argparse.Action):
+    """--version, reading the installed package's metadata only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"flagpost {version('flagpost')}")
+        except PackageNotFoundError:
+            print("flagpost (not installed: running from a checkout)")
+        parser.exit()
+
+
+def _command(sub: Any, name: str, summary: str, description: str, *env: str) -> argparse.ArgumentParser:
+    from bot.config import environment_help
+
+    return sub.add_parser(  # type: ignore[no-any-return]
+        name,
+        help=summary,
+        description=textwrap.fill(description, 100),
+        epilog=environment_help(*env),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def domain_commands(hook: str) -> Callable[[Any], None]:
+    """A domain's `cli` hook from its "module:function" name in DOMAIN_COMMANDS."""
+    module, _, function = hook.partition(":")
+    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+
+
+def build_parser(argv: Sequence[str] = ()) -> Parser:
+    """The parser; a domain's commands are imported only when `argv` names that domain."""
+    parser = Parser(
+        prog="flagpost",
+        description="Flagpost: an organisation's social-media policy in Slack.",
+        epilog="Each command's --help lists the environment variables it reads.",
+    )
+    parser.add_argument("--version", action=_Version)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = {
+        name: _command(sub, name, summary, description, *(DB_ENV if name == "db" else RUN_ENV))
+        for name, (summary, description) in CORE_COMMANDS.items()
+    }
+    dbsub = commands["db"].add_subparsers(dest="db_command", required=True, metavar="{upgrade,downgrade}")
+    _command(
+        dbsub, "upgrade", "bring the schema to the newest version", "Migrate to the newest schema.", *DB_ENV
+    )
+    down = _command(dbsub, "downgrade", "take the schema back to a revision", DOWNGRADE, *DB_ENV)
+    down.add_argument("revision")
+    wanted = next((word for word in argv if not word.startswith("-")), None)
+    for name, (hook, summary) in DOMAIN_COMMANDS.items():
+        if name == wanted:
+            domain_commands(hook)(sub)
+        else:  # listed in --help; built for real only when named
+            sub.add_parser(name, help=summary, add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
     try:
+        from bot.config import load_settings
+        from bot.logs import setup_logging
+
         settings = load_settings()
+        # `check` prints a report; library warnings on the same terminal would cut through it.
+        quiet = args.command == "check" and settings.log_level != "DEBUG"
+        setup_logging("CRITICAL" if quiet else settings.log_level)
         if args.command == "run":
             return cmd_run(settings)
         if args.command == "check":
@@ -174,6 +324,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FlagpostError as exc:
         print(exc.message, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `flagpost policy ask … | head` closed its end early: nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -4,21 +4,40 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays
-from dotenv import load_dotenv
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+# tomllib, zoneinfo, difflib and holidays are imported where they are used: every command imports this
+# module, and `flagpost --help` should not pay for reading an organisation file it never opens.
 
 DEFAULT_DATABASE_URL = "sqlite:///flagpost.db"
 DEFAULT_ORG_FILE = "policy_data/organization.toml"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+# Every environment variable Flagpost reads, for `--help` and the README. `.env` is read from the current
+# directory; a variable already set in the environment wins over it.
+ENVIRONMENT: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "the bot token, xoxb-…",
+    "SLACK_SIGNING_SECRET": "verifies HTTP requests (HTTP mode)",
+    "SLACK_APP_TOKEN": "xapp-…: when set, Socket Mode",
+    "PORT": "HTTP mode: Slack's requests and /healthz; Socket Mode: /healthz only (default 3000)",
+    "DATABASE_URL": f"sqlite:///path.db or postgresql://user:pass@host/db (default {DEFAULT_DATABASE_URL})",
+    "FLAGPOST_ORG": f"the organisation file (default {DEFAULT_ORG_FILE})",
+    "FLAGPOST_POLICIES": "a folder of your own clause files, added to the shipped ones",
+    "LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR",
+    "SLACK_API_URL": "the Web API's base URL (the tests and the sandbox point it at a stand-in)",
+}
+# The values .env.example ships with: a copy left unchanged is a mistake to name, not a token to try.
+EXAMPLE_VALUES = {"SLACK_BOT_TOKEN": "xoxb-your-bot-token", "SLACK_SIGNING_SECRET": "your-signing-secret"}
 
 ROLES = ("moderator", "director", "cao", "it", "communications", "admin")
 CHANNEL_KEYS = ("moderation", "approvals", "it", "communications")
@@ -35,6 +54,32 @@ DEFAULT_REQUEST_STEPS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+REGION = re.compile(r"^[A-Z]{2}(-[A-Za-z0-9]{1,10})?$")
+
+# Every section and key organization.toml may hold: a key not listed here is a typo, and is reported with
+# the nearest known name. ADD AN OPTIONAL SECTION WITH ONE ENTRY HERE (plus its `_read_<section>`
+# function below). A tuple lists a section's keys; a dict maps each key to None (a plain value) or to the
+# keys of its own sub-table ([hours.summer]) or array of tables ([[accounts]]); ANY_KEY is for a section
+# whose keys are data ([people]: user ids).
+ANY_KEY: Final = "any key"
+Keys = tuple[str, ...] | dict[str, Any] | str
+SECTIONS: dict[str, Keys] = {
+    "organization": ("name", "timezone", "holiday_region"),
+    "hours": ("start", "end", "weekdays"),
+    "channels": CHANNEL_KEYS,
+    "roles": ROLES,
+    "people": ANY_KEY,
+    "oncall": ("rotation", "ack_minutes", "handover_day", "handover_time", "rotation_start", "escalation"),
+    "calendar": {
+        "closures": None,
+        "seasons": ("name", "from", "to", "start", "end", "weekdays"),
+    },
+    "accounts": ("name", "holders", "last_changed"),
+    "flags": ("deadline_business_hours",),
+    "policy": ("own_documents", "clause_directory"),
+    "requests": (*REQUEST_KINDS, "election_period"),
+}
+KEY_NOUNS = {"roles": "role", "channels": "channel"}  # "is not a known role" reads better than "key"
 
 
 @dataclass(frozen=True)
@@ -48,6 +93,8 @@ class Settings:
     database_url: str
     org_file: Path
     port: int
+    policies_dir: Path | None = None  # FLAGPOST_POLICIES: the organisation's own clause files
+    log_level: str = "INFO"
 
     @property
     def socket_mode(self) -> bool:
@@ -59,11 +106,32 @@ class Settings:
             missing.append("SLACK_SIGNING_SECRET")
         return missing
 
+    def token_problems(self) -> list[str]:
+        """What is wrong with the tokens that are set, each in one sentence (placeholders, wrong kinds)."""
+        problems = [
+            f"{name} is still the example value from .env.example: replace it with your Slack app's own"
+            for name, example in EXAMPLE_VALUES.items()
+            if (self.bot_token if name == "SLACK_BOT_TOKEN" else self.signing_secret) == example
+        ]
+        if self.bot_token and not problems and not self.bot_token.startswith("xoxb-"):
+            problems.append(
+                "SLACK_BOT_TOKEN must be the Bot User OAuth Token, which starts with xoxb- (your Slack "
+                "app's 'OAuth & Permissions' page)"
+            )
+        if self.app_token and not self.app_token.startswith("xapp-"):
+            problems.append(
+                "SLACK_APP_TOKEN must be an app-level token, which starts with xapp- ('Basic Information' → "
+                "'App-Level Tokens', scope connections:write); leave it empty for HTTP mode"
+            )
+        return problems
+
 
 def load_settings(env: dict[str, str] | None = None, dotenv_path: str | None = ".env") -> Settings:
-    """Read settings; values already in the environment win over `.env`."""
+    """Read settings; values already in the environment win over `.env` (in the current directory)."""
     if env is None:
-        if dotenv_path:
+        if dotenv_path and Path(dotenv_path).is_file():
+            from dotenv import load_dotenv  # only when there is a file to read
+
             load_dotenv(dotenv_path, override=False)
         env = dict(os.environ)
     api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
@@ -72,6 +140,9 @@ def load_settings(env: dict[str, str] | None = None, dotenv_path: str | None = "
     port_text = env.get("PORT") or "3000"
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"PORT must be a TCP port number between 1 and 65535, not {port_text!r}.")
+    log_level = (env.get("LOG_LEVEL") or "INFO").strip().upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {env['LOG_LEVEL']!r}.")
     return Settings(
         bot_token=env.get("SLACK_BOT_TOKEN") or None,
         signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
@@ -80,6 +151,8 @@ def load_settings(env: dict[str, str] | None = None, dotenv_path: str | None = "
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         org_file=Path(env.get("FLAGPOST_ORG") or DEFAULT_ORG_FILE),
         port=int(port_text),
+        policies_dir=Path(env["FLAGPOST_POLICIES"]) if env.get("FLAGPOST_POLICIES") else None,
+        log_level=log_level,
     )
 
 
@@ -141,10 +214,13 @@ class Organization:
     oncall_rotation_start: date | None = None
     oncall_escalation: tuple[str, ...] | None = None
     accounts: tuple[PasswordAccount, ...] = ()  # [[accounts]]
+    clause_directory: Path | None = None  # [policy] clause_directory, relative to the organisation file
     source: Path | None = None
 
     @property
     def tz(self) -> ZoneInfo:
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.timezone)
 
     def has_role(self, user_id: str, *roles: str) -> bool:
@@ -202,6 +278,40 @@ class _Reader:
         return tuple(value)
 
 
+def _not_known(noun: str, name: str, known: Iterable[str], brackets: bool = False) -> str:
+    """'is not a known key (did you mean X?)': a typo names its correction; else the known names."""
+    import difflib
+
+    known = list(known)
+    show = (lambda key: f"[{key}]") if brackets else (lambda key: key)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"is not a known {noun}: did you mean {show(close[0])}?"
+    return f"is not a known {noun} ({', '.join(show(key) for key in known)})"
+
+
+def _check_keys(reader: _Reader, where: str, table: dict[str, Any], keys: Keys, noun: str = "key") -> None:
+    if keys == ANY_KEY:
+        return
+    for key, value in table.items():
+        if key not in keys:
+            raise reader.fail(f"[{where}] {key}", _not_known(noun, key, keys))
+        sub = keys.get(key) if isinstance(keys, dict) else None
+        for item in (value if isinstance(value, list) else [value]) if sub is not None else ():
+            if isinstance(item, dict):  # a sub-table, or one table of an array of tables
+                _check_keys(reader, f"{where}.{key}", item, sub)
+
+
+def _check_sections(reader: _Reader) -> None:
+    """Every section and key is one Flagpost knows (SECTIONS): a typo must not silently use a default."""
+    for name, value in reader.data.items():
+        if name not in SECTIONS:
+            raise reader.fail(f"[{name}]", _not_known("section", name, SECTIONS, brackets=True))
+        for table in value if isinstance(value, list) else [value]:
+            if isinstance(table, dict):
+                _check_keys(reader, name, table, SECTIONS[name], KEY_NOUNS.get(name, "key"))
+
+
 def _clock_time(reader: _Reader, key: str, value: Any, section: str = "hours") -> time:
     if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
         raise reader.fail(f"[{section}] {key}", f'{value!r} is not a time of day like "08:30"')
@@ -213,9 +323,6 @@ def _clock_time(reader: _Reader, key: str, value: Any, section: str = "hours") -
 
 def _read_hours(reader: _Reader) -> BusinessHours:
     table = reader.table("hours", required=False)
-    unknown = set(table) - {"start", "end", "weekdays"}
-    if unknown:
-        raise reader.fail(f"[hours] {sorted(unknown)[0]}", "is not a known key (start, end, weekdays)")
     start = _clock_time(reader, "start", table.get("start", "08:30"))
     end = _clock_time(reader, "end", table.get("end", "16:30"))
     if end <= start:
@@ -253,9 +360,6 @@ def _read_calendar(
     """[calendar] closures = ["2026-12-24", "2026-12-29 to 2026-12-31"] (Westlock 1.11: "closures designated
     by the CAO"), and [[calendar.seasons]] with name, from/to ("07-01", month-day), start, end, weekdays."""
     table = reader.table("calendar", required=False)
-    unknown = set(table) - {"closures", "seasons"}
-    if unknown:
-        raise reader.fail(f"[calendar] {sorted(unknown)[0]}", "is not a known key (closures, seasons)")
     closures = []
     items = table.get("closures", [])
     if not isinstance(items, list):
@@ -378,11 +482,7 @@ def _read_requests(
     reader: _Reader,
 ) -> tuple[dict[str, tuple[tuple[str, ...], ...]], tuple[date, date] | None]:
     """The optional `[requests]` section: who approves each kind, step by step, and the election period."""
-    table = reader.table("requests", required=False)
-    known = (*REQUEST_KINDS, "election_period")
-    unknown = sorted(set(table) - set(known))
-    if unknown:
-        raise reader.fail(f"[requests] {unknown[0]}", f"is not a known key ({', '.join(known)})")
+    table = reader.table("requests", required=False)  # its keys are checked against SECTIONS
     steps = dict(DEFAULT_REQUEST_STEPS)
     for kind in REQUEST_KINDS:
         if kind not in table:
@@ -397,20 +497,55 @@ def _read_requests(
     return steps, (_read_election_period(reader, period) if period is not None else None)
 
 
-def _check_holiday_region(reader: _Reader, region: str) -> None:
+def _check_holiday_region(reader: _Reader, region: str, ask_the_library: bool = True) -> None:
+    """The region's form, then (imported only now, as most commands never need it) the holidays library's
+    answer for this one country."""
+    key = "[organization] holiday_region"
+    if not REGION.match(region):
+        raise reader.fail(key, f'{region!r} is not a region like "CA-AB" (a country, "-", a province)')
+    if not ask_the_library:
+        return
+    import holidays
+
     country, _, subdivision = region.partition("-")
-    supported = holidays.list_supported_countries()
-    if country not in supported:
-        raise reader.fail("[organization] holiday_region", f"{region!r}: unknown country {country!r}")
-    if subdivision and subdivision not in supported[country]:
-        known = ", ".join(f"{country}-{code}" for code in supported[country])
+    try:
+        known = holidays.country_holidays(country).subdivisions
+    except NotImplementedError:
+        raise reader.fail(key, f"{region!r}: unknown country {country!r}") from None
+    if subdivision and subdivision not in known:
+        names = ", ".join(f"{country}-{code}" for code in known)
+        raise reader.fail(key, f"{region!r} is not a known region (known: {names})")
+
+
+def _read_roles(reader: _Reader) -> dict[str, tuple[str, ...]]:
+    roles = {key: reader.user_ids("roles", key, value) for key, value in reader.table("roles").items()}
+    if not roles.get("moderator") and not roles.get("admin"):
         raise reader.fail(
-            "[organization] holiday_region", f"{region!r} is not a known region (known: {known})"
+            "[roles]", "list at least one moderator or admin: nobody else may act on a flag's card"
         )
+    return roles
 
 
-def load_organization(path: Path) -> Organization:
-    """Parse and validate organization.toml; every problem is a ConfigError in plain words."""
+def _read_policy(reader: _Reader) -> tuple[tuple[str, ...], Path | None]:
+    policy = reader.table("policy", required=False)
+    own = policy.get("own_documents", [])
+    if not isinstance(own, list) or not all(isinstance(item, str) and item for item in own):
+        raise reader.fail("[policy] own_documents", 'must be a list of document ids, like ["taber-adm-7"]')
+    directory = policy.get("clause_directory")
+    if directory is None:
+        return tuple(own), None
+    if not isinstance(directory, str) or not directory.strip():
+        raise reader.fail("[policy] clause_directory", 'must be a folder in quotes, like "policies"')
+    return tuple(own), reader.path.parent / directory.strip()  # relative to the organisation file
+
+
+def load_organization(path: Path, *, check_holidays: bool = True) -> Organization:
+    """Parse and validate organization.toml; every problem is a ConfigError in plain words.
+    `check_holidays=False` skips asking the holidays library about the region (it imports 250 country
+    modules): for commands that need no calendar."""
+    import tomllib
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     if not path.is_file():
         raise ConfigError(f"{path}: the organisation file does not exist (set FLAGPOST_ORG to its path)")
     try:
@@ -420,6 +555,7 @@ def load_organization(path: Path) -> Organization:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: the file is not UTF-8 text") from None
     reader = _Reader(path, data)
+    _check_sections(reader)
 
     org = reader.table("organization")
     name = reader.string("organization", org, "name")
@@ -431,25 +567,17 @@ def load_organization(path: Path) -> Organization:
             "[organization] timezone", f"{timezone!r} is not a known time zone (like America/Edmonton)"
         ) from None
     region = reader.string("organization", org, "holiday_region")
-    _check_holiday_region(reader, region)
+    _check_holiday_region(reader, region, check_holidays)
 
-    channels_table = reader.table("channels")
     channels: dict[str, str] = {}
-    for key, value in channels_table.items():
-        if key not in CHANNEL_KEYS:
-            raise reader.fail(f"[channels] {key}", f"is not a known channel ({', '.join(CHANNEL_KEYS)})")
+    for key, value in reader.table("channels").items():
         if not isinstance(value, str) or not CHANNEL_ID.match(value):
             raise reader.fail(f"[channels] {key}", f"{value!r} is not a Slack channel id (like C012ABCDEF)")
         channels[key] = value
     if "moderation" not in channels:
         raise reader.fail("[channels] moderation", "is missing: flags need a moderation channel")
 
-    roles_table = reader.table("roles")
-    roles: dict[str, tuple[str, ...]] = {}
-    for key, value in roles_table.items():
-        if key not in ROLES:
-            raise reader.fail(f"[roles] {key}", f"is not a known role ({', '.join(ROLES)})")
-        roles[key] = reader.user_ids("roles", key, value)
+    roles = _read_roles(reader)
 
     oncall = reader.table("oncall", required=False)
     rotation = reader.user_ids("oncall", "rotation", oncall.get("rotation", []))
@@ -462,10 +590,7 @@ def load_organization(path: Path) -> Organization:
     if isinstance(deadline, bool) or not isinstance(deadline, int | float) or not 0 < deadline <= 200:
         raise reader.fail("[flags] deadline_business_hours", "must be a number of hours above 0")
 
-    policy = reader.table("policy", required=False)
-    own = policy.get("own_documents", [])
-    if not isinstance(own, list) or not all(isinstance(item, str) and item for item in own):
-        raise reader.fail("[policy] own_documents", 'must be a list of document ids, like ["taber-adm-7"]')
+    own, clause_directory = _read_policy(reader)
 
     people_table = reader.table("people", required=False)
     for user_id, display in people_table.items():
@@ -488,7 +613,7 @@ def load_organization(path: Path) -> Organization:
         oncall_ack_minutes=ack_minutes,
         hours=hours,
         flag_deadline_business_hours=float(deadline),
-        own_documents=tuple(own),
+        own_documents=own,
         people={user_id: display.strip() for user_id, display in people_table.items()},
         request_steps=request_steps,
         election_period=election_period,
@@ -498,5 +623,12 @@ def load_organization(path: Path) -> Organization:
         oncall_rotation_start=rotation_start,
         oncall_escalation=escalation,
         accounts=_read_accounts(reader),
+        clause_directory=clause_directory,
         source=path,
     )
+
+
+def environment_help(*names: str) -> str:
+    """The 'environment:' paragraph of a command's --help."""
+    lines = [f"  {name:<22}{ENVIRONMENT[name]}" for name in names]
+    return "environment (also read from .env in the current directory):\n" + "\n".join(lines) + "\n"

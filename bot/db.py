@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text, update
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from bot.errors import ConfigError
+from bot.schema import MIGRATIONS, shipped_head
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -58,8 +63,42 @@ def normalize_url(url: str) -> str:
     return url
 
 
+SUPPORTED = ("sqlite", "postgresql")
+CONNECT_TIMEOUT_SECONDS = 5  # a PostgreSQL that accepts and never answers must not hang every command
+
+
+def _check_url(url: str) -> None:
+    """Refuse, in one sentence, an address Flagpost cannot use, without repeating its password."""
+    scheme = url.partition(":")[0]
+    if scheme.partition("+")[0] not in SUPPORTED:
+        raise ConfigError(
+            f"DATABASE_URL: Flagpost works with SQLite (sqlite:///path/flagpost.db) or PostgreSQL "
+            f"(postgresql://user:password@host:5432/db), not {scheme or url[:20]!r}"
+        )
+
+
+def check_sqlite_file(path: str) -> None:
+    """SQLite's own message for a folder it cannot write is "unable to open database file": say which
+    folder, and why (it writes its journal beside the database, so the folder must be writable too)."""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return
+    file = Path(path).resolve()
+    folder = file.parent
+    who = f"the user running Flagpost (uid {os.getuid()})" if hasattr(os, "getuid") else "this user"
+    if not folder.is_dir():
+        raise ConfigError(f"DATABASE_URL: the folder {folder} does not exist; create it or choose another")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"DATABASE_URL: {folder} is read-only for {who}; SQLite needs to write the database and its "
+            "journal files there"
+        )
+    if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+        raise ConfigError(f"DATABASE_URL: {file} cannot be read and written by {who}")
+
+
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
+    _check_url(url)
     kwargs: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
         # Bolt runs listeners in a thread pool: share the file across threads, wait for locks.
@@ -68,31 +107,35 @@ def make_engine(url: str) -> Engine:
         # No pre-ping: it costs a round trip on every checkout. Recycling bounds how stale a pooled
         # connection can get; one dropped by a database restart fails one request, then is replaced.
         kwargs.update(pool_size=10, max_overflow=20, pool_recycle=300)
+        if "connect_timeout=" not in url:  # the URL's own connect_timeout wins
+            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     try:
         engine = create_engine(url, **kwargs)
-    except (ArgumentError, NoSuchModuleError) as exc:
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise ConfigError(
-            f"DATABASE_URL {url!r} is not a database address Flagpost can use ({exc})"
+            f"DATABASE_URL is not a database address Flagpost can use ({type(exc).__name__})"
         ) from None
     if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            if url not in ("sqlite://", "sqlite:///:memory:"):
-                cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-            # pysqlite starts transactions itself, late and without savepoints; let SQLAlchemy do it
-            # (its documented recipe), so `begin_nested()` is a real savepoint inside one transaction.
-            dbapi_connection.isolation_level = None
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
-
+        _sqlite_events(engine, url)
     return engine
+
+
+def _sqlite_events(engine: Engine, url: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if url not in ("sqlite://", "sqlite:///:memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+        # pysqlite starts transactions itself, late and without savepoints; let SQLAlchemy do it
+        # (its documented recipe), so `begin_nested()` is a real savepoint inside one transaction.
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -130,9 +173,6 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # shipped inside the package
-
-
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 
@@ -142,17 +182,43 @@ def alembic_config(url: str) -> Any:
     return config
 
 
+def stored_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None when it has no schema yet), with plain SQL."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
+
+
 def prepare_database(url: str) -> None:
-    """Bring the database to the newest schema (what `flagpost run` does on every start)."""
+    """Bring the database to the newest schema (what `flagpost run` does on every start). Nothing to do,
+    the usual case, costs one query."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
+        engine = make_engine(url)
+        if engine.dialect.name == "sqlite":
+            check_sqlite_file(engine.url.database or "")
+        try:
+            before = stored_revision(engine)
+        finally:
+            engine.dispose()
+        head = shipped_head()
+        if head is not None and before == head:
+            return
         upgrade(url)
+        log.info("database schema: upgraded from %s to the newest (%s)", before or "empty", head or "head")
     except SQLAlchemyError as exc:
         raise ConfigError(
-            f"the database at DATABASE_URL could not be prepared: {exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0]}"
+            f"the database at DATABASE_URL could not be prepared: {describe_error(exc)}"
         ) from None
+
+
+def describe_error(exc: Exception) -> str:
+    """A database error in one line: its kind and the first line of the driver's message."""
+    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {first[0] if first else 'no detail'}"
 
 
 def upgrade(url: str, revision: str = "head") -> None:
@@ -163,15 +229,23 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     from alembic import command
+    from alembic.util import CommandError
 
-    command.downgrade(alembic_config(url), revision)
+    try:
+        command.downgrade(alembic_config(url), revision)
+    except CommandError as exc:
+        raise ConfigError(
+            f"cannot downgrade to {revision!r}: {exc} (revisions: {known_revisions()})"
+        ) from None
+
+
+def known_revisions() -> str:
+    names = sorted(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("*.py"))
+    return ", ".join(["base", *names])
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    return stored_revision(engine)
 
 
 def head_revision(url: str) -> str | None:

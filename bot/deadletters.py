@@ -75,6 +75,7 @@ def retry(*, session: Session, now: datetime) -> int:
 
 
 def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
+    db.prepare_database(settings.database_url)  # as `flagpost run` does: works on a fresh database too
     factory = db.make_session_factory(db.make_engine(settings.database_url))
     with db.transaction(factory) as session:
         if args.action == "retry":

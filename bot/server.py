@@ -22,15 +22,13 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.request import BoltRequest
 from slack_bolt.request import payload_utils as shapes
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot import db
+from bot.health import HEALTH_PATH, health_response
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything absurd
 SIGNATURE_WINDOW_SECONDS = 5 * 60  # Slack's own rule: older requests may be replays
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() would also take " 1", "1_0" or "١"
@@ -114,14 +112,6 @@ def bolt_request(environ: dict[str, Any], body: bytes) -> BoltRequest | None:
     return request
 
 
-def health(rt: Runtime) -> tuple[bool, dict[str, Any]]:
-    try:
-        db.ping(rt.engine)
-    except SQLAlchemyError as exc:
-        return False, {"status": "unhealthy", "database": f"unreachable: {type(exc).__name__}"}
-    return True, {"status": "ok", "database": "ok", "organization": rt.org.name}
-
-
 def make_wsgi_app(rt: Runtime, app: App) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     secret = rt.settings.signing_secret or ""
 
@@ -154,8 +144,7 @@ def make_wsgi_app(rt: Runtime, app: App) -> Callable[[dict[str, Any], StartRespo
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            ok, payload = health(rt)
-            return _json(start_response, "200 OK" if ok else "503 Service Unavailable", payload)
+            return health_response(rt, start_response)  # the same answer as Socket Mode's (bot/health.py)
         if path == EVENTS_PATH:
             if method != "POST":
                 return refuse(start_response, environ, "405 Method Not Allowed", "use POST")

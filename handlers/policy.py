@@ -13,6 +13,7 @@ from bot.domain import Domain, Tick
 from bot.policy import service
 from bot.policy.blocks import answer_message, usage_text
 from bot.policy.cli import add_policy_commands
+from bot.policy.files import clause_directories
 from bot.policy.ids import PolicyIds
 from bot.policy.models import ITEM, PolicyClause, PolicyDocument, PolicyFeedback, PolicyQuestion
 from handlers.kit import action_ref, actor
@@ -35,7 +36,7 @@ def library(rt: Runtime) -> service.PolicyLibrary:
 
 
 def start(rt: Runtime) -> None:
-    report = rt.run(service.load_library, directory=service.clause_directory(rt.settings.org_file))
+    report = rt.run(service.load_library, directories=clause_directories(rt.settings, rt.org))
     log.info("policy clauses: %s", ", ".join(f"{len(v)} {k}" for k, v in vars(report).items() if v) or "none")
     library(rt).rebuild()
 

@@ -20,6 +20,7 @@ from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Organization, Settings, load_organization
 from bot.domains import DOMAINS, load_models
+from bot.policy import SHIPPED_CLAUSES
 from bot.policy.service import load_library
 from bot.runtime import Runtime, build_runtime
 from bot.server import make_http_server
@@ -77,7 +78,7 @@ def migrated_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
     db.upgrade(url)
     engine = create_engine(url)
     with db.transaction(db.make_session_factory(engine)) as session:
-        load_library(session=session, now=TUESDAY_10AM, directory=ROOT / "policy_data" / "policies")
+        load_library(session=session, now=TUESDAY_10AM, directories=[SHIPPED_CLAUSES])
     engine.dispose()
     return url
 
@@ -94,7 +95,7 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     with db.transaction(db.make_session_factory(engine)) as session:
-        load_library(session=session, now=TUESDAY_10AM, directory=ROOT / "policy_data" / "policies")
+        load_library(session=session, now=TUESDAY_10AM, directories=[SHIPPED_CLAUSES])
     engine.dispose()
     return migrated_database
 

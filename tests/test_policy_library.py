@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.policy import SHIPPED_CLAUSES
 from bot.policy.evaluation import evaluate, load_questions
 from bot.policy.importer import import_file, import_text
 from bot.policy.search import PolicyIndex, SearchClause
 from tests.conftest import ROOT
 
 SOURCES = ROOT / "policy_data" / "sources"
-SHIPPED = ROOT / "policy_data" / "policies"
+SHIPPED = SHIPPED_CLAUSES
 CORRECTIONS = ROOT / "policy_data" / "corrections"
 SHARED = ROOT.parent / "shared" / "policies"
 
@@ -86,9 +86,9 @@ def test_what_the_importer_cannot_place_is_reported() -> None:
     assert "3.2" in document.unplaced
 
 
-def flagpost(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def flagpost(*args: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "FLAGPOST_"))}
-    env["PYTHONPATH"] = str(ROOT)
+    env.update(PYTHONPATH=str(ROOT), **extra)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=cwd,
@@ -99,8 +99,7 @@ def flagpost(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_policy_ask_json_works_on_a_fresh_checkout(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "policy_data", tmp_path / "policy_data")
+def test_policy_ask_json_works_in_an_empty_directory(tmp_path: Path) -> None:
     result = flagpost(
         "policy", "ask", "how often do we change the social media password", "--json", "-k", "5", cwd=tmp_path
     )
@@ -120,18 +119,23 @@ def test_policy_ask_json_works_on_a_fresh_checkout(tmp_path: Path) -> None:
     assert refused["confident"] is False
 
 
-def test_policy_import_writes_clause_files_and_reindexes(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "policy_data", tmp_path / "policy_data")
+def test_policy_import_writes_into_the_organisations_own_folder_and_reindexes(tmp_path: Path) -> None:
     (tmp_path / "rules.md").write_text(
         "# Town Rules\n\n## Passwords\n1. Change the password every 90 days.\n"
     )
-    result = flagpost("policy", "import", "rules.md", cwd=tmp_path)
+    nowhere = flagpost("policy", "import", "rules.md", cwd=tmp_path)
+    assert nowhere.returncode == 2 and "FLAGPOST_POLICIES" in nowhere.stderr
+    assert nowhere.stderr.count("\n") == 1 and not (tmp_path / "flagpost.db").exists()
+    own = {"FLAGPOST_POLICIES": str(tmp_path / "ours")}
+    result = flagpost("policy", "import", "rules.md", cwd=tmp_path, **own)
     assert result.returncode == 0, result.stderr
     assert "1 clauses" in result.stdout
-    assert (tmp_path / "policy_data" / "policies" / "rules.json").exists()
-    answer = json.loads(flagpost("policy", "ask", "password every 90 days", "--json", cwd=tmp_path).stdout)
+    assert (tmp_path / "ours" / "rules.json").exists()
+    answer = json.loads(
+        flagpost("policy", "ask", "password every 90 days", "--json", cwd=tmp_path, **own).stdout
+    )
     assert answer["results"][0]["document"] == "rules"
-    missing = flagpost("policy", "import", "nope.txt", cwd=tmp_path)
+    missing = flagpost("policy", "import", "nope.txt", cwd=tmp_path, **own)
     assert missing.returncode == 1 and "no such file" in missing.stderr
 
 

@@ -15,6 +15,7 @@ from bot.calendar import BusinessCalendar
 from bot.config import DEFAULT_REQUEST_STEPS, Organization, load_organization
 from bot.errors import ConfigError, Conflict, InvalidInput
 from bot.flags.ids import FlagIds
+from bot.policy import SHIPPED_CLAUSES
 from bot.policy.ids import PolicyIds
 from bot.requests import checks, clauses, steps, timing, transitions
 from bot.requests.fields import read_answers, read_link
@@ -211,7 +212,7 @@ def test_photo_and_access_checks() -> None:
 
 def test_every_quoted_clause_is_the_policys_own_words() -> None:
     texts = []
-    for path in (ROOT / "policy_data" / "policies").glob("*.json"):
+    for path in SHIPPED_CLAUSES.glob("*.json"):
         texts += [clause["text"] for clause in json.loads(path.read_text())["clauses"]]
     for clause in clauses.ALL:
         assert any(clause.text in text for text in texts), clause.ref
@@ -260,6 +261,7 @@ moderation = "C0MOD"
 approvals = "C0APP"
 [roles]
 director = ["U0DIR0001"]
+moderator = ["U0MOD0001"]
 """
 
 

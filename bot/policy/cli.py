@@ -1,38 +1,82 @@
-"""`flagpost policy ask | import | eval`."""
+"""`flagpost policy ask | import | report | eval`.
+
+The heavy imports (the database, the search index) are inside the commands: `flagpost --help` loads this
+module only when asked about `policy`, and `policy ask` loads nothing it does not use.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot import db
-from bot.clock import SystemClock
-from bot.config import Settings, load_organization
+from bot.config import Organization, Settings, environment_help, load_organization
 from bot.errors import ConfigError
-from bot.policy.importer import ImportProblem, import_file
-from bot.policy.service import PolicyLibrary, clause_directory, load_library
+
+if TYPE_CHECKING:
+    from bot.policy.search import PolicyIndex
+    from bot.policy.service import PolicyLibrary
+
+MAX_RESULTS = 20
+FILES_ENV = ("FLAGPOST_ORG", "FLAGPOST_POLICIES", "LOG_LEVEL")  # eval reads the clause files only
+DB_ENV = ("DATABASE_URL", *FILES_ENV)
+
+
+def organization_or_none(settings: Settings) -> Organization | None:
+    """The organisation file if there is one: without it every document counts as the organisation's own,
+    so `policy ask` works with no set-up. A file that exists but is wrong is still an error. (Its holiday
+    region is not looked up: answering a question needs no calendar, and `flagpost check` does it.)"""
+    if not settings.org_file.is_file():
+        return None
+    return load_organization(settings.org_file, check_holidays=False)
+
+
+def prepare_database(settings: Settings) -> None:
+    """As `flagpost run` does: create and migrate the database. An embedded one already at the newest
+    schema (the usual case) is recognised without importing the database layer."""
+    from bot.schema import sqlite_is_current
+
+    if not sqlite_is_current(settings.database_url):
+        from bot import db
+
+        db.prepare_database(settings.database_url)
+
+
+def index_from_files(settings: Settings) -> PolicyIndex:
+    """The index the bot would search, built straight from the clause files: no database to prepare."""
+    from bot.policy.files import clause_directories, clauses_from_files
+    from bot.policy.search import PolicyIndex
+
+    org = organization_or_none(settings)
+    return PolicyIndex(
+        clauses_from_files(clause_directories(settings, org), org.own_documents if org else ())
+    )
 
 
 def open_library(settings: Settings) -> PolicyLibrary:
     """Prepare the database (as `flagpost run` does), load the clause files, build the index."""
+    from bot import db
+    from bot.clock import SystemClock
+    from bot.policy.files import clause_directories
+    from bot.policy.service import PolicyLibrary, load_library
+
+    org = organization_or_none(settings)
+    directories = clause_directories(settings, org)  # before the database: a wrong folder creates nothing
     db.prepare_database(settings.database_url)
     engine = db.make_engine(settings.database_url)
     factory = db.make_session_factory(engine)
-    try:
-        own = load_organization(settings.org_file).own_documents
-    except ConfigError:
-        own = ()  # without an organisation file every document counts as the organisation's own
     with db.transaction(factory) as session:
-        load_library(session=session, now=SystemClock().now(), directory=clause_directory(settings.org_file))
-    return PolicyLibrary(factory, own)
+        load_library(session=session, now=SystemClock().now(), directories=directories)
+    return PolicyLibrary(factory, org.own_documents if org else ())
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    library = open_library(settings)
-    answer = library.ask(" ".join(args.question), k=args.k)
+    index = index_from_files(settings)  # first: a wrong clause folder creates no database
+    prepare_database(settings)
+    answer = index.search(" ".join(args.question), args.k)
     if args.json:
         payload: dict[str, Any] = {
             "results": [
@@ -57,8 +101,24 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def import_destination(settings: Settings, args: argparse.Namespace) -> Path:
+    from bot.policy.files import own_clause_directory
+
+    if args.out:
+        return Path(args.out)
+    own = own_clause_directory(settings, organization_or_none(settings))
+    if own is None:
+        raise ConfigError(
+            "Say where your clause files go: set FLAGPOST_POLICIES (or [policy] clause_directory in "
+            "organization.toml) to a folder of your own, or pass --out FOLDER."
+        )
+    return own
+
+
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    out = Path(args.out) if args.out else clause_directory(settings.org_file)
+    from bot.policy.importer import ImportProblem, import_file
+
+    out = import_destination(settings, args)
     corrections = Path(args.corrections) if args.corrections else settings.org_file.parent / "corrections"
     out.mkdir(parents=True, exist_ok=True)
     problems = 0
@@ -91,17 +151,20 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from bot.policy.evaluation import ablation, evaluate, load_questions, print_report
 
-    library = open_library(settings)
-    questions = load_questions(Path(args.questions))
+    questions_file = Path(args.questions)
+    if not questions_file.is_file():
+        raise ConfigError(f"{questions_file}: no such question file (pass --questions FILE)")
+    index = index_from_files(settings)
+    questions = load_questions(questions_file)
     if args.ablation:
         print(f"{'':36} hit@1  hit@3  MRR    refused")
-        for name, report in ablation(library.index, questions):
+        for name, report in ablation(index, questions):
             print(
                 f"{name:36} {report.hit1:.3f}  {report.hit3:.3f}  {report.mrr:.3f}  "
                 f"{report.refused}/{report.unanswerable}"
             )
         return 0
-    print_report(evaluate(library.index, questions), verbose=args.verbose)
+    print_report(evaluate(index, questions), verbose=args.verbose)
     return 0
 
 
@@ -119,25 +182,80 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def count(low: int, high: int) -> Any:
+    """An argparse type: a whole number from low to high, or a one-line refusal."""
+
+    def parse(text: str) -> int:
+        if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}, not {text!r}")
+        return int(text)
+
+    return parse
+
+
+def _command(
+    sub: Any, name: str, summary: str, description: str, env: tuple[str, ...] = DB_ENV
+) -> argparse.ArgumentParser:
+    return sub.add_parser(  # type: ignore[no-any-return]
+        name,
+        help=summary,
+        description=textwrap.fill(description, 100),
+        epilog=environment_help(*env),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    policy = sub.add_parser("policy", help="policy answers: ask, import, eval")
-    psub = policy.add_subparsers(dest="policy_command", required=True)
-    ask = psub.add_parser("ask", help="answer a question with the best clauses")
+    policy = _command(
+        sub,
+        "policy",
+        "policy answers: ask, import, report, eval",
+        "Ask the policies a question, import your own policy, and see what the bot refused.",
+    )
+    psub = policy.add_subparsers(dest="policy_command", required=True, metavar="{ask,import,report,eval}")
+    ask = _command(
+        psub,
+        "ask",
+        "answer a question with the best clauses",
+        "Answer a question as /policy does: the best clauses, quoted, and whether the answer is confident. "
+        "No Slack token needed; it prepares the database as `flagpost run` does.",
+    )
     ask.add_argument("question", nargs="+")
     ask.add_argument("--json", action="store_true", help='print {"results": [...], "confident": bool}')
-    ask.add_argument("-k", type=int, default=3, help="how many results (default 3)")
+    ask.add_argument(
+        "-k", type=count(1, MAX_RESULTS), default=3, help="how many results, 1 to 20 (default 3)"
+    )
     ask.set_defaults(handler=cmd_ask)
-    imp = psub.add_parser("import", help="turn plain-text or Markdown policies into clause files")
+    imp = _command(
+        psub,
+        "import",
+        "turn plain-text or Markdown policies into clause files",
+        "Turn plain-text or Markdown policies into clause files, in your own clause folder "
+        "(FLAGPOST_POLICIES or [policy] clause_directory) unless --out says otherwise, and re-index.",
+    )
     imp.add_argument("files", nargs="+")
-    imp.add_argument("--out", help="where to write the clause files (default: beside the organisation file)")
+    imp.add_argument("--out", help="where to write the clause files (then nothing is re-indexed)")
     imp.add_argument(
-        "--corrections", help="folder of <name>.toml hand corrections (default: policy_data/corrections)"
+        "--corrections",
+        help="folder of <name>.toml hand corrections (default: corrections/ beside the organisation file)",
     )
     imp.set_defaults(handler=cmd_import)
-    rep = psub.add_parser("report", help="refused questions and answers voted not helpful, newest first")
-    rep.add_argument("--limit", type=int, default=50)
+    rep = _command(
+        psub,
+        "report",
+        "refused questions and answers voted not helpful, newest first",
+        "What the policy's owner should read: the questions the bot refused, and the answers voted not "
+        "helpful, newest first.",
+    )
+    rep.add_argument("--limit", type=count(1, 10_000), default=50)
     rep.set_defaults(handler=cmd_report)
-    ev = psub.add_parser("eval", help="hit@1, hit@3, MRR and refusals on a question set")
+    ev = _command(
+        psub,
+        "eval",
+        "hit@1, hit@3, MRR and refusals on a question set",
+        "Measure answer quality on a question set (hit@1, hit@3, MRR, refusals).",
+        FILES_ENV,
+    )
     ev.add_argument("--questions", default="tests/policy_questions.toml")
     ev.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     ev.add_argument("--ablation", action="store_true", help="switch each technique off in turn")

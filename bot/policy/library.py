@@ -4,7 +4,7 @@ the database holds what the running bot searches, re-indexed when a file changes
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,10 +13,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.errors import InvalidInput
+from bot.policy.files import clause_files, file_clauses, read_clause_file, short_name
 from bot.policy.models import PolicyClause, PolicyDocument
-
-CLAUSE_FILE_SUFFIX = ".json"
 
 
 @dataclass(frozen=True)
@@ -31,25 +29,13 @@ class SyncReport:
         return bool(self.added or self.updated or self.removed)
 
 
-def read_clause_file(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"{path}: not a readable clause file ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("clauses"), list):
-        raise InvalidInput(f"{path}: a clause file needs an object with a list of clauses")
-    return data
-
-
-def sync_clause_files(*, session: Session, now: datetime, directory: Path) -> SyncReport:
-    """Load every clause file of `directory` into the database; only changed documents are re-indexed."""
-    files = sorted(directory.glob(f"*{CLAUSE_FILE_SUFFIX}"))
+def sync_clause_files(*, session: Session, now: datetime, directories: Sequence[Path]) -> SyncReport:
+    """Load every clause file of `directories` into the database; only changed documents are re-indexed."""
     known = {doc.id: doc for doc in session.scalars(select(PolicyDocument))}
     added, updated, unchanged = [], [], []
-    for path in files:
+    for doc_id, path in sorted(clause_files(directories).items()):
         raw = path.read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
-        doc_id = path.stem
         existing = known.pop(doc_id, None)
         if existing is not None and existing.content_hash == digest:
             unchanged.append(doc_id)
@@ -72,7 +58,7 @@ def _document_from(data: dict[str, Any], doc_id: str, digest: str, now: datetime
         id=doc_id,
         title=data.get("title", doc_id),
         organization=data.get("organization", ""),
-        short_name=data.get("short_name") or data.get("organization") or doc_id,
+        short_name=short_name(data, doc_id),
         policy_number=data.get("policy_number", ""),
         adopted=data.get("adopted", ""),
         revised=list(data.get("revised", [])),
@@ -80,16 +66,8 @@ def _document_from(data: dict[str, Any], doc_id: str, digest: str, now: datetime
         content_hash=digest,
         imported_at=now,
     )
-    for position, clause in enumerate(data["clauses"]):
-        document.clauses.append(
-            PolicyClause(
-                position=position,
-                number=str(clause["number"]),
-                title=clause.get("title", ""),
-                heading_path=list(clause.get("heading_path", [])),
-                text=str(clause["text"]),
-            )
-        )
+    for position, clause in enumerate(file_clauses(data)):
+        document.clauses.append(PolicyClause(position=position, **clause._asdict()))
     return document
 
 

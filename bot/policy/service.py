@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,16 +18,12 @@ from bot.config import Organization
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.flags import intake as flags
 from bot.flags.models import Kind, flag_ref
+from bot.policy.files import search_clauses
 from bot.policy.library import SyncReport, all_documents, sync_clause_files
 from bot.policy.models import ITEM, PolicyDocument, PolicyFeedback, PolicyQuestion
-from bot.policy.search import Answer, PolicyIndex, SearchClause, Tuning
+from bot.policy.search import Answer, PolicyIndex, Tuning
 
 MAX_QUESTION_LENGTH = 1000
-
-
-def clause_directory(org_file: Path) -> Path:
-    """Clause files live beside the organisation file, in policies/."""
-    return org_file.parent / "policies"
 
 
 class PolicyLibrary:
@@ -63,26 +59,18 @@ class PolicyLibrary:
     def rebuild(self) -> PolicyIndex:
         fingerprint = self._current_fingerprint()
         with self.factory() as session:
-            documents = all_documents(session=session)
             clauses = [
-                SearchClause(
-                    document_id=doc.id,
-                    document=doc.short_name,
-                    number=clause.number,
-                    heading=" › ".join(
-                        [*clause.heading_path, clause.title] if clause.title else clause.heading_path
-                    ),
-                    text=clause.text,
-                    own=not self.own_documents or doc.id in self.own_documents,
-                    context=parent_text(doc.clauses, position),
-                )
-                for doc in documents
-                for position, clause in enumerate(doc.clauses)
+                clause
+                for doc in all_documents(session=session)
+                for clause in search_clauses(doc.id, doc.short_name, doc.clauses, self.is_own(doc.id))
             ]
         index = PolicyIndex(clauses, self.tuning)
         with self._lock:
             self._index, self._fingerprint = index, fingerprint
         return index
+
+    def is_own(self, document_id: str) -> bool:
+        return not self.own_documents or document_id in self.own_documents
 
     @property
     def index(self) -> PolicyIndex:
@@ -90,17 +78,6 @@ class PolicyLibrary:
 
     def ask(self, question: str, k: int = 3) -> Answer:
         return self.index.search(question, k)
-
-
-def parent_text(clauses: list[Any], position: int) -> str:
-    """The text of the clause this one belongs to: 1.07(b) for 1.07(b)(ii), 7.1 for 7.1.2,
-    `Content Standards ¶1` for `Content Standards › 4` (the nearest earlier clause whose number leads ours)."""
-    number = clauses[position].number
-    for earlier in reversed(clauses[:position]):
-        lead = re.sub(r" ¶\d+$", "", earlier.number)
-        if lead != number and number.startswith(lead) and number[len(lead)] in "(. ›":
-            return str(earlier.text)
-    return ""
 
 
 def check_question(text: str) -> str:
@@ -112,10 +89,11 @@ def check_question(text: str) -> str:
     return question
 
 
-def load_library(*, session: Session, now: datetime, directory: Path) -> SyncReport:
-    if not directory.is_dir():
-        raise InvalidInput(f"{directory}: there is no clause directory here")
-    return sync_clause_files(session=session, now=now, directory=directory)
+def load_library(*, session: Session, now: datetime, directories: Sequence[Path]) -> SyncReport:
+    for directory in directories:
+        if not directory.is_dir():
+            raise InvalidInput(f"{directory}: there is no clause directory here")
+    return sync_clause_files(session=session, now=now, directories=directories)
 
 
 def shown(answer: Answer) -> list[dict[str, Any]]:
