@@ -16,12 +16,14 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.request import BoltRequest
 from slack_bolt.request import payload_utils as shapes
+from slack_bolt.request.internals import build_context
 
 from bot.health import HEALTH_PATH, health_response
 from bot.runtime import Runtime
@@ -97,11 +99,15 @@ def signature_refusal(secret: str, timestamp: str, signature: str, body: bytes, 
 def bolt_request(environ: dict[str, Any], body: bytes) -> BoltRequest | None:
     """The request as Bolt will read it, or None when the (verified) body is not something Slack sends."""
     try:
+        text = body.decode("utf-8")
         request = BoltRequest(
-            body=body.decode("utf-8"),
-            query=environ.get("QUERY_STRING", ""),
-            headers=WsgiHttpRequest(environ).get_headers(),
+            body=text, query=environ.get("QUERY_STRING", ""), headers=WsgiHttpRequest(environ).get_headers()
         )
+        if not request.body and "payload" in text and not text.startswith("{"):
+            # Bolt reads any form body with the word "payload" in it as an interactive payload, and finds
+            # none when it is a slash command's text ("/flag … the payload…"): read it as the form it is.
+            fields = dict(parse_qsl(text, keep_blank_values=True))
+            request.body, request.context = fields, build_context(BoltContext({}), fields)
         body_kind = request.body.get("type", request.body.get("command", request.body.get("ssl_check")))
         if not isinstance(body_kind, str):  # every body Slack sends is typed (or a command, or ssl_check)
             return None

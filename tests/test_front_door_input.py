@@ -229,3 +229,11 @@ def test_a_replayed_signed_flag_adds_nothing(bot: BotClient) -> None:
     # The same words sent again by Slack (a new request, a new signature) are a +1 as before.
     bot.command("/flag", "https://www.facebook.com/town/posts/9 is this true?", EMPLOYEE)
     assert bot.query(lambda s: s.scalar(select(func.count()).select_from(FlagReport))) == 2
+
+
+def test_a_command_whose_text_says_payload_is_read_as_a_command(bot: BotClient) -> None:
+    """Bolt reads any form body containing the word "payload" as an interactive payload, and finds none."""
+    result = bot.command(
+        "/flag", "https://www.facebook.com/town/posts/3 the payload of this post is false", EMPLOYEE
+    )
+    assert result.status == 200 and "F-1" in result.text
