@@ -1,4 +1,4 @@
-"""`flagpost run | check | db upgrade | policy ask | policy import`."""
+"""`flagpost run | sandbox | check | db upgrade | policy ask | policy import`."""
 
 from __future__ import annotations
 
@@ -6,18 +6,28 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import db
-from bot.config import Settings, load_organization, load_settings
+from bot.clock import Clock
+from bot.config import Organization, Settings, load_organization, load_settings
 from bot.errors import ConfigError, FlagpostError
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.runtime import Runtime
 
 log = logging.getLogger("flagpost")
 
 MISSING_TOKENS = (
     "Flagpost needs {names} to talk to Slack: set {them} in the environment or in a .env file "
     "beside the Makefile (copy .env.example), or set SLACK_APP_TOKEN too for Socket Mode."
+)
+SANDBOX_INSTEAD = (
+    "No Slack token is set, so Flagpost starts its sandbox, a stand-in for Slack in your browser: open {url}"
 )
 FATAL_AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account_inactive"}
 
@@ -37,25 +47,38 @@ def prepare_database(url: str) -> None:
         ) from None
 
 
-def cmd_run(settings: Settings) -> int:
+def boot(settings: Settings, org: Organization, clock: Clock | None = None) -> tuple[Runtime, App]:
+    """The database at the newest schema, the policy clauses loaded and indexed, the runtime and the Bolt app."""
     from bot.policy.service import clause_directory, load_library
     from bot.runtime import build_runtime
+    from bot.slack.app import build_app
+
+    prepare_database(settings.database_url)
+    rt = build_runtime(settings, org, clock=clock)
+    report = rt.run(load_library, directory=clause_directory(settings.org_file))
+    log.info("policy clauses: %s", ", ".join(f"{len(v)} {k}" for k, v in vars(report).items() if v) or "none")
+    rt.policy.rebuild()
+    return rt, build_app(rt)
+
+
+def no_slack_at_all(settings: Settings) -> bool:
+    """Nothing about Slack is configured: a first try, which the sandbox answers."""
+    return not (settings.bot_token or settings.app_token or settings.signing_secret)
+
+
+def cmd_run(settings: Settings) -> int:
     from bot.scheduler import start_scheduler
     from bot.server import make_http_server
-    from bot.slack.app import build_app
     from bot.slack.door import SlackCallFailed
 
+    if no_slack_at_all(settings):
+        return cmd_sandbox(settings, settings.port, announce=SANDBOX_INSTEAD)
     missing = settings.missing_for_run()
     if missing:
         print(MISSING_TOKENS.format(names=" and ".join(missing), them="it" if len(missing) == 1 else "them"))
         return 2
     org = load_organization(settings.org_file)
-    prepare_database(settings.database_url)
-    rt = build_runtime(settings, org)
-    report = rt.run(load_library, directory=clause_directory(settings.org_file))
-    log.info("policy clauses: %s", ", ".join(f"{len(v)} {k}" for k, v in vars(report).items() if v) or "none")
-    rt.policy.rebuild()
-    app = build_app(rt)
+    rt, app = boot(settings, org)
     try:
         identity = rt.door.auth_test()
         log.info("connected to Slack as %s in %s", identity.get("user"), identity.get("team"))
@@ -86,6 +109,12 @@ def cmd_run(settings: Settings) -> int:
         scheduler.shutdown(wait=False)
         rt.wait_idle(timeout=10)
     return 0
+
+
+def cmd_sandbox(settings: Settings, port: int, announce: str | None = None) -> int:
+    from bot.sandbox.run import serve
+
+    return serve(load_organization(settings.org_file), settings.org_file, port, announce)
 
 
 def cmd_check(settings: Settings) -> int:
@@ -145,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flagpost", description="Flagpost: social-media policy in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
+    sandbox = sub.add_parser(
+        "sandbox", help="try Flagpost without Slack: the real bot, and a page on 127.0.0.1 that plays Slack"
+    )
+    sandbox.add_argument("--port", type=int, default=None, help="the page's port (default: PORT, 3000)")
     sub.add_parser("check", help="check the settings, the organisation file, the database and the token")
     dbp = sub.add_parser("db", help="database schema")
     dbsub = dbp.add_subparsers(dest="db_command", required=True)
@@ -164,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "run":
             return cmd_run(settings)
+        if args.command == "sandbox":
+            return cmd_sandbox(settings, settings.port if args.port is None else args.port)
         if args.command == "check":
             return cmd_check(settings)
         if args.command == "db":

@@ -28,6 +28,23 @@ def parse_json(value: Any) -> Any:
     return value
 
 
+def with_block_ids(blocks: Any) -> list[dict[str, Any]]:
+    """Slack gives every block a block_id; a click names the block it came from."""
+    if not isinstance(blocks, list):
+        return []
+    return [
+        {**block, "block_id": f"b{index}"} if isinstance(block, dict) and "block_id" not in block else block
+        for index, block in enumerate(blocks)
+    ]
+
+
+def as_view(definition: Any) -> dict[str, Any]:
+    view = parse_json(definition)
+    if not isinstance(view, dict):
+        return {}
+    return {**view, "blocks": with_block_ids(view.get("blocks"))}
+
+
 @dataclass
 class Message:
     channel: str
@@ -158,7 +175,7 @@ class Conversation:
                 ts=self.next_ts(),
                 user=user,
                 text=text or "",
-                blocks=parse_json(blocks) or [],
+                blocks=with_block_ids(parse_json(blocks)),
                 thread_ts=thread_ts or None,
                 order=len(self.messages),
                 ephemeral_to=ephemeral_to,
@@ -178,7 +195,7 @@ class Conversation:
                 message.text = text
             parsed = parse_json(blocks)
             if parsed is not None:
-                message.blocks = parsed
+                message.blocks = with_block_ids(parsed)
             message.edited = message.ephemeral_to is None  # Slack marks edits; ephemerals are replaced
             message.seq = self._bump()
             return message
@@ -229,9 +246,7 @@ class Conversation:
     # ----- modals and App Home
     def _new_view(self, user: str | None, definition: Any, root: str | None, previous: str | None) -> View:
         view_id = f"V{next(self._ids):06d}"
-        view = View(
-            view_id, user, parse_json(definition) or {}, f"{int(time.time())}.{view_id}", root or view_id
-        )
+        view = View(view_id, user, as_view(definition), f"{int(time.time())}.{view_id}", root or view_id)
         view.previous_view_id = previous
         self.views[view_id] = view
         return view
@@ -251,7 +266,11 @@ class Conversation:
 
     def push_view(self, trigger_id: str, definition: Any) -> View:
         with self._changed:
-            user = self._trigger_user(trigger_id)
+            return self.push_for(self._trigger_user(trigger_id), definition)
+
+    def push_for(self, user: str | None, definition: Any) -> View:
+        """views.push, or `response_action: push`: a new view on top of the person's stack."""
+        with self._changed:
             stack = self.modals.setdefault(user, []) if user is not None else []
             if self.strict and (not stack or len(stack) >= 3):
                 raise SlackError("push_limit_reached" if stack else "not_found")
@@ -271,7 +290,7 @@ class Conversation:
                 if self.strict:
                     raise SlackError("not_found")
                 return self._new_view(None, definition, None, None)
-            view.definition = parse_json(definition) or {}
+            view.definition = as_view(definition)
             view.errors = {}
             view.hash = f"{int(time.time())}.{view_id}.{self.seq}"
             self._touch("home" if view.definition.get("type") == "home" else "modal", view.user)
@@ -284,7 +303,7 @@ class Conversation:
                 view = self._new_view(user, definition, None, None)
                 self.homes[user] = view
             else:
-                view.definition = parse_json(definition) or {}
+                view.definition = as_view(definition)
             self._touch("home", user)
             return view
 
@@ -317,7 +336,7 @@ class Conversation:
             messages = [
                 message.as_dict()
                 for message in self.messages.values()
-                if message.seq > since and self._can_see(user, message)
+                if message.seq > since and self.can_see(user, message)
             ]
             result: dict[str, Any] = {"seq": self.seq, "messages": messages}
             if self._seen.get(("modal", user), 0) > since:
@@ -327,7 +346,7 @@ class Conversation:
             return result
 
     @staticmethod
-    def _can_see(user: str, message: Message) -> bool:
+    def can_see(user: str, message: Message) -> bool:
         if message.ephemeral_to is not None and message.ephemeral_to != user:
             return False
         return not message.channel.startswith("D") or message.channel == "D" + user
@@ -339,8 +358,9 @@ class Conversation:
             return self.seq
 
     def wake_all(self) -> None:
+        """A change with nothing in it (the clock moved, the sandbox stops): every waiting reader returns."""
         with self._changed:
-            self._changed.notify_all()
+            self._bump()
 
     def clear(self) -> None:
         with self._changed:
