@@ -19,6 +19,7 @@ run: install  ## migrate the database and start the bot
 
 test: install  ## the whole suite (set TEST_DATABASE_URL to add PostgreSQL)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: install

@@ -33,14 +33,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import db  # noqa: E402
+from bot.app import build_app  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
 from bot.config import Settings, load_organization  # noqa: E402
 from bot.delivery import SlackCard  # noqa: E402
+from bot.domains import DOMAINS  # noqa: E402
 from bot.flags.models import Flag, FlagReport  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.server import make_http_server, stop_http_server  # noqa: E402
-from bot.slack import signing  # noqa: E402
-from bot.slack.app import build_app  # noqa: E402
+from bot.slack.testkit import payloads  # noqa: E402
+from bot.slack.testkit.signing import signed_headers  # noqa: E402
 
 SECRET = "bench-secret"
 MODERATION = "C0MODERATE"
@@ -72,8 +74,10 @@ def prepare_database(kind: str, pg_url: str | None, workdir: Path) -> str:
 
 
 def send_flag(base_url: str, user: str, url: str, note: str) -> float:
-    body = signing.slash_command_body("/flag", f"{url} {note}", user, response_url="http://127.0.0.1:9/x")
-    headers = {"Content-Type": signing.FORM, "Connection": "close", **signing.signed_headers(SECRET, body)}
+    body, content_type = payloads.slash_command(
+        "/flag", f"{url} {note}", user, response_url="http://127.0.0.1:9/x"
+    )
+    headers = {"Content-Type": content_type, "Connection": "close", **signed_headers(SECRET, body)}
     request = urllib.request.Request(
         base_url + "/slack/events", data=body.encode(), headers=headers, method="POST"
     )
@@ -91,7 +95,7 @@ class RemoteStandIn:
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.slack.standin"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-m", "bot.slack.testkit.standin"], cwd=ROOT, stdout=subprocess.PIPE, text=True
         )
         assert self.process.stdout is not None
         self.api_url = self.process.stdout.readline().strip().rsplit(" ", 1)[-1]
@@ -147,7 +151,9 @@ def run(kind: str, pg_url: str | None, senders: int, requests: int, burst: int, 
             org_file=Path("x"),
             port=0,
         )
-        rt = build_runtime(settings, org, clock=clock, retry_interval=FixedValueRetryIntervalCalculator(0))
+        rt = build_runtime(
+            settings, org, DOMAINS, clock=clock, retry_interval=FixedValueRetryIntervalCalculator(0)
+        )
         app = build_app(rt)
         server = make_http_server(rt, app, "127.0.0.1", 0, threads=senders)
         thread = threading.Thread(target=server.run, daemon=True)

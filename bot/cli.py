@@ -1,4 +1,4 @@
-"""`flagpost run | sandbox | check | db upgrade | policy ask | policy import`."""
+"""`flagpost run | sandbox | check | db …`, and every domain's own commands (`flagpost policy …`)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,12 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import db
-from bot.clock import Clock
-from bot.config import Organization, Settings, load_organization, load_settings
+from bot.config import Settings, load_organization, load_settings
 from bot.errors import ConfigError, FlagpostError
-
-if TYPE_CHECKING:
-    from slack_bolt import App
-
-    from bot.runtime import Runtime
 
 log = logging.getLogger("flagpost")
 
@@ -36,37 +29,14 @@ def _say(ok: bool, what: str) -> None:
     print(f"{'ok  ' if ok else 'FAIL'} {what}")
 
 
-def prepare_database(url: str) -> None:
-    """Bring the database to the newest schema (what `flagpost run` does on every start)."""
-    try:
-        db.upgrade(url)
-    except SQLAlchemyError as exc:
-        raise ConfigError(
-            f"the database at DATABASE_URL could not be prepared: {exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0]}"
-        ) from None
-
-
-def boot(settings: Settings, org: Organization, clock: Clock | None = None) -> tuple[Runtime, App]:
-    """The database at the newest schema, the policy clauses loaded and indexed, the runtime and the Bolt app."""
-    from bot.policy.service import clause_directory, load_library
-    from bot.runtime import build_runtime
-    from bot.slack.app import build_app
-
-    prepare_database(settings.database_url)
-    rt = build_runtime(settings, org, clock=clock)
-    report = rt.run(load_library, directory=clause_directory(settings.org_file))
-    log.info("policy clauses: %s", ", ".join(f"{len(v)} {k}" for k, v in vars(report).items() if v) or "none")
-    rt.policy.rebuild()
-    return rt, build_app(rt)
-
-
 def no_slack_at_all(settings: Settings) -> bool:
     """Nothing about Slack is configured: a first try, which the sandbox answers."""
     return not (settings.bot_token or settings.app_token or settings.signing_secret)
 
 
 def cmd_run(settings: Settings) -> int:
+    from bot.app import build_app
+    from bot.domains import start_runtime
     from bot.scheduler import start_scheduler
     from bot.server import make_http_server
     from bot.slack.door import SlackCallFailed
@@ -78,7 +48,8 @@ def cmd_run(settings: Settings) -> int:
         print(MISSING_TOKENS.format(names=" and ".join(missing), them="it" if len(missing) == 1 else "them"))
         return 2
     org = load_organization(settings.org_file)
-    rt, app = boot(settings, org)
+    rt = start_runtime(settings, org)
+    app = build_app(rt)
     try:
         identity = rt.door.auth_test()
         log.info("connected to Slack as %s in %s", identity.get("user"), identity.get("team"))
@@ -112,14 +83,15 @@ def cmd_run(settings: Settings) -> int:
 
 
 def cmd_sandbox(settings: Settings, port: int, announce: str | None = None) -> int:
+    """The sandbox builds its own settings (a fresh SQLite file, the stand-in, its own signing secret):
+    of these settings it keeps only the organisation file."""
     from bot.sandbox.run import serve
 
     return serve(load_organization(settings.org_file), settings.org_file, port, announce)
 
 
 def cmd_check(settings: Settings) -> int:
-    from bot.runtime import build_runtime
-    from bot.slack.door import SlackCallFailed
+    from bot.slack.door import SlackCallFailed, SlackDoor, build_web_client
 
     problems = 0
     missing = settings.missing_for_run()
@@ -151,7 +123,8 @@ def cmd_check(settings: Settings) -> int:
         problems += 1
     if settings.bot_token and org is not None:
         try:
-            identity = build_runtime(settings, org).door.auth_test()
+            door = SlackDoor(build_web_client(settings.bot_token, settings.slack_api_url))
+            identity = door.auth_test()
             _say(True, f"Slack: the token works (bot {identity.get('user')} in {identity.get('team')})")
         except SlackCallFailed as exc:
             _say(False, f"Slack: auth.test failed ({exc.error})")
@@ -162,7 +135,7 @@ def cmd_check(settings: Settings) -> int:
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     if args.db_command == "upgrade":
-        prepare_database(settings.database_url)
+        db.prepare_database(settings.database_url)
         print("The database schema is up to date.")
     elif args.db_command == "downgrade":
         db.downgrade(settings.database_url, args.revision)
@@ -184,9 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub.add_parser("upgrade", help="bring the schema to the newest version")
     down = dbsub.add_parser("downgrade", help="take the schema back to a revision")
     down.add_argument("revision")
-    from bot.policy.cli import add_policy_commands
+    from bot.domains import DOMAINS
 
-    add_policy_commands(sub)
+    for domain in DOMAINS:
+        if domain.cli is not None:
+            domain.cli(sub)
     return parser
 
 

@@ -92,7 +92,7 @@ class Organization:
     hours: BusinessHours = field(default_factory=BusinessHours)
     flag_deadline_business_hours: float = 8.0
     own_documents: tuple[str, ...] = ()
-    people: dict[str, str] = field(default_factory=dict)  # user id → display name (optional)
+    people: dict[str, str] = field(default_factory=dict)  # user id → display name (optional [people])
     source: Path | None = None
 
     @property
@@ -102,8 +102,8 @@ class Organization:
     def has_role(self, user_id: str, *roles: str) -> bool:
         return any(user_id in self.roles.get(role, ()) for role in roles)
 
-    def display_name(self, user_id: str) -> str:
-        """The name `[people]` gives the user, else the id itself."""
+    def name_of(self, user_id: str) -> str:
+        """A person's name for plain-text places where a <@mention> does not render (select options)."""
         return self.people.get(user_id, user_id)
 
     def users_with_role(self, *roles: str) -> list[str]:
@@ -195,19 +195,6 @@ def _check_holiday_region(reader: _Reader, region: str) -> None:
         )
 
 
-def _read_people(reader: _Reader) -> dict[str, str]:
-    people: dict[str, str] = {}
-    for key, value in reader.table("people", required=False).items():
-        if not USER_ID.match(key):
-            raise reader.fail(
-                f"[people] {key}", "is not a Slack user id (they start with U or W, like U012ABCDEF)"
-            )
-        if not isinstance(value, str) or not value.strip() or len(value) > 80:
-            raise reader.fail(f"[people] {key}", 'must be a display name in quotes, like "Dana Moreau"')
-        people[key] = value.strip()
-    return people
-
-
 def load_organization(path: Path) -> Organization:
     """Parse and validate organization.toml; every problem is a ConfigError in plain words."""
     if not path.is_file():
@@ -266,6 +253,13 @@ def load_organization(path: Path) -> Organization:
     if not isinstance(own, list) or not all(isinstance(item, str) and item for item in own):
         raise reader.fail("[policy] own_documents", 'must be a list of document ids, like ["taber-adm-7"]')
 
+    people_table = reader.table("people", required=False)
+    for user_id, display in people_table.items():
+        if not USER_ID.match(user_id):
+            raise reader.fail(f"[people] {user_id}", "is not a Slack user id (they start with U or W)")
+        if not isinstance(display, str) or not display.strip() or len(display) > 80:
+            raise reader.fail(f"[people] {user_id}", 'must be a name in quotes, like "Dana Smith"')
+
     return Organization(
         name=name,
         timezone=timezone,
@@ -277,6 +271,6 @@ def load_organization(path: Path) -> Organization:
         hours=_read_hours(reader),
         flag_deadline_business_hours=float(deadline),
         own_documents=tuple(own),
-        people=_read_people(reader),
+        people={user_id: display.strip() for user_id, display in people_table.items()},
         source=path,
     )

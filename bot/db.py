@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -84,6 +84,13 @@ def make_engine(url: str) -> Engine:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # pysqlite starts transactions itself, late and without savepoints; let SQLAlchemy do it
+            # (its documented recipe), so `begin_nested()` is a real savepoint inside one transaction.
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -106,27 +113,46 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+def compare_and_set(session: Session, model: type[Any], item_id: int, version: int, **values: Any) -> bool:
+    """Apply `values` and bump the version, only if the row is still at `version`: of two people acting at
+    once, exactly one wins, and the other can be told why from the row as it now is."""
+    result = session.execute(
+        update(model)
+        .where(model.id == item_id, model.version == version)
+        .values(version=version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
 def ping(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
 
 
-def project_root() -> Path:
-    """Where migrations/ and policy_data/ live: the source tree, or the working directory."""
-    source_tree = Path(__file__).resolve().parent.parent
-    if (source_tree / "migrations").is_dir():
-        return source_tree
-    return Path.cwd()
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # shipped inside the package
 
 
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 
-    root = project_root()
     config = Config()
-    config.set_main_option("script_location", str(root / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
     return config
+
+
+def prepare_database(url: str) -> None:
+    """Bring the database to the newest schema (what `flagpost run` does on every start)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        upgrade(url)
+    except SQLAlchemyError as exc:
+        raise ConfigError(
+            f"the database at DATABASE_URL could not be prepared: {exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
 
 
 def upgrade(url: str, revision: str = "head") -> None:

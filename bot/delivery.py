@@ -2,34 +2,35 @@
 
 A service never calls Slack. It writes what should be said (an OutboxMessage) or marks a card as changed
 (SlackCard.version += 1) inside its own transaction. After the commit, Delivery sends exactly those; what
-fails stays due (`due_at`) and the scheduler retries it later. A row is taken by a conditional UPDATE (a
-lease), so two threads or two replicas never send the same thing twice, and a crash loses nothing.
+fails stays due (`due_at`) and the scheduler retries it later. Rows are claimed through `bot.due`, so two
+threads or two replicas never send the same thing twice, and a crash loses nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, func, or_, select, update
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from bot import due
 from bot.clock import Clock
 from bot.db import Base, UTCDateTime
+from bot.due import DueColumns
 from bot.slack.door import SlackCallFailed, SlackDoor
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
-MAX_BACKOFF = timedelta(hours=1)
 PENDING_KEY = "flagpost.delivery"
 
 
-class OutboxMessage(Base):
+class OutboxMessage(DueColumns, Base):
     """One message to post: to a channel, to a user's DM, or ephemeral to a user in a channel."""
 
     __tablename__ = "outbox_messages"
@@ -42,14 +43,10 @@ class OutboxMessage(Base):
     blocks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # None once sent or given up
-    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(default=0)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(String(200))
 
 
-class SlackCard(Base):
+class SlackCard(DueColumns, Base):
     """The live message that shows an item in a channel, re-rendered from the item at every change."""
 
     __tablename__ = "slack_cards"
@@ -62,10 +59,6 @@ class SlackCard(Base):
     ts: Mapped[str | None] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(default=1)
     synced_version: Mapped[int] = mapped_column(default=0)
-    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(String(200))
 
 
 @dataclass(frozen=True)
@@ -159,10 +152,6 @@ def take_pending(session: Session) -> tuple[list[int], list[int]]:
     return cards, messages
 
 
-def _backoff(attempts: int) -> timedelta:
-    return min(timedelta(seconds=15 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
-
-
 class Delivery:
     def __init__(
         self,
@@ -179,37 +168,40 @@ class Delivery:
         self.write_lock = write_lock or nullcontext()
 
     # ----- entry points
-    def deliver(self, card_ids: Iterable[int] = (), message_ids: Iterable[int] = ()) -> None:
+    def deliver(self, card_ids: Iterable[int] = (), message_ids: Iterable[int] = ()) -> int:
         """Send what one transaction queued, right after its commit. Failures stay due for later."""
-        for card_id in card_ids:
-            self._safely(self.sync_card, card_id)
-        for message_id in message_ids:
-            self._safely(self.send_message, message_id)
+        return self._send_claimed(
+            self._claim(SlackCard, list(card_ids)), self._claim(OutboxMessage, list(message_ids))
+        )
+
+    def deliver_due(self, limit: int = due.BATCH) -> int:
+        """Send everything whose time has come (the scheduler's job). Returns how many were sent."""
+        return self._send_claimed(
+            self._claim(SlackCard, None, limit), self._claim(OutboxMessage, None, limit)
+        )
+
+    def _claim(
+        self, model: type[Any], ids: list[int] | None, limit: int = due.BATCH
+    ) -> list[tuple[int, datetime]]:
+        if ids == []:
+            return []
+        with self.write_lock, self.factory() as session:
+            return due.claim_due(session, model, self.clock.now(), ids=ids, limit=limit)
+
+    def _send_claimed(self, cards: list[tuple[int, datetime]], messages: list[tuple[int, datetime]]) -> int:
+        sent = sum(self._safely(self.sync_card, card_id, lease) for card_id, lease in cards)
+        return sent + sum(
+            self._safely(self.send_message, message_id, lease) for message_id, lease in messages
+        )
 
     @staticmethod
-    def _safely(send: Callable[[int], bool], row_id: int) -> bool:
-        """An unexpected error (the database went away…) leaves the row due; the scheduler tries again."""
+    def _safely(send: Callable[[int, datetime], bool], row_id: int, lease: datetime) -> bool:
+        """An unexpected error (the database went away…) leaves the row to its lease; it is due again after."""
         try:
-            return send(row_id)
+            return send(row_id, lease)
         except Exception:
             log.exception("delivery of %s %s failed unexpectedly; it stays due", send.__name__, row_id)
             return False
-
-    def deliver_due(self, limit: int = 200) -> int:
-        """Send everything whose time has come (the scheduler's job). Returns how many were sent."""
-        now = self.clock.now()
-        with self.factory() as session:
-            card_ids = session.scalars(
-                select(SlackCard.id).where(SlackCard.due_at <= now).order_by(SlackCard.due_at).limit(limit)
-            ).all()
-            message_ids = session.scalars(
-                select(OutboxMessage.id)
-                .where(OutboxMessage.due_at <= now)
-                .order_by(OutboxMessage.due_at)
-                .limit(limit)
-            ).all()
-        sent = sum(self._safely(self.sync_card, card_id) for card_id in card_ids)
-        return sent + sum(self._safely(self.send_message, message_id) for message_id in message_ids)
 
     def backlog(self) -> dict[str, int]:
         with self.factory() as session:
@@ -221,28 +213,9 @@ class Delivery:
             )
         return {"cards": cards or 0, "messages": messages or 0}
 
-    # ----- leases
-    def _lease(self, model: type[SlackCard] | type[OutboxMessage], row_id: int, now: datetime) -> bool:
-        with self.write_lock, self.factory() as session:
-            result = session.execute(
-                update(model)
-                .where(
-                    model.id == row_id,
-                    model.due_at.is_not(None),
-                    model.due_at <= now,
-                    or_(model.leased_until.is_(None), model.leased_until < now),
-                )
-                .values(leased_until=now + LEASE)
-                .execution_options(synchronize_session=False)
-            )
-            session.commit()
-            return result.rowcount == 1  # type: ignore[attr-defined]
-
     # ----- cards
-    def sync_card(self, card_id: int) -> bool:
+    def sync_card(self, card_id: int, lease: datetime) -> bool:
         now = self.clock.now()
-        if not self._lease(SlackCard, card_id, now):
-            return False
         with self.factory() as session:
             card = session.get(SlackCard, card_id)
             assert card is not None
@@ -255,50 +228,35 @@ class Delivery:
             else:
                 self.door.update_message(channel, ts, rendered.text, rendered.blocks)
         except SlackCallFailed as exc:
-            self._card_failed(card_id, exc, now)
+            self._failed(SlackCard, card_id, lease, now, exc)
             return False
         with self.write_lock, self.factory() as session:
-            card = session.get(SlackCard, card_id)
-            assert card is not None
-            card.ts = ts
-            card.synced_version = version
-            card.attempts = 0
-            card.last_error = None
-            card.leased_until = None
+            current = session.scalar(select(SlackCard.version).where(SlackCard.id == card_id))
             # Changed while we were posting: stay due, so the newest state is shown.
-            card.due_at = None if card.version == version else self.clock.now()
-            session.commit()
-            again = card.due_at is not None
+            again = current != version
+            try:
+                due.complete(
+                    session,
+                    SlackCard,
+                    card_id,
+                    lease,
+                    ts=ts,
+                    synced_version=version,
+                    attempts=0,
+                    due_at=self.clock.now() if again else None,
+                )
+                session.commit()
+            except due.ClaimLost:
+                session.rollback()
+                log.warning("card %s: lease ran out while posting; recorded by the next attempt", card_id)
+                return True
         if again:
-            self.sync_card(card_id)
+            self.deliver(card_ids=[card_id])
         return True
 
-    def _card_failed(self, card_id: int, exc: SlackCallFailed, now: datetime) -> None:
-        with self.write_lock, self.factory() as session:
-            card = session.get(SlackCard, card_id)
-            assert card is not None
-            card.attempts += 1
-            card.last_error = exc.error[:200]
-            card.leased_until = None
-            card.due_at = now + _backoff(card.attempts)
-            session.commit()
-            level = logging.ERROR if exc.permanent or card.attempts >= 5 else logging.WARNING
-            log.log(
-                level,
-                "card %s (%s %s) not delivered, attempt %s: %s; retrying at %s",
-                card_id,
-                card.item_type,
-                card.item_id,
-                card.attempts,
-                exc.error,
-                card.due_at.isoformat(),
-            )
-
     # ----- messages
-    def send_message(self, message_id: int) -> bool:
+    def send_message(self, message_id: int, lease: datetime) -> bool:
         now = self.clock.now()
-        if not self._lease(OutboxMessage, message_id, now):
-            return False
         with self.factory() as session:
             message = session.get(OutboxMessage, message_id)
             assert message is not None
@@ -314,31 +272,42 @@ class Delivery:
                 assert message.channel
                 self.door.post_message(message.channel, message.text, message.blocks, message.thread_ts)
         except SlackCallFailed as exc:
-            self._message_failed(message_id, exc, now)
+            # An ephemeral reply is only worth something now; a user who left cannot get a DM.
+            drop = message.kind == "ephemeral" or exc.error in ("user_not_found", "account_inactive")
+            self._failed(OutboxMessage, message_id, lease, now, exc, drop=drop)
             return False
         with self.write_lock, self.factory() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id)
-                .values(sent_at=self.clock.now(), due_at=None, leased_until=None)
-            )
-            session.commit()
+            try:
+                due.complete(session, OutboxMessage, message_id, lease, sent_at=self.clock.now())
+                session.commit()
+            except due.ClaimLost:
+                session.rollback()
         return True
 
-    def _message_failed(self, message_id: int, exc: SlackCallFailed, now: datetime) -> None:
+    def _failed(
+        self,
+        model: type[Any],
+        row_id: int,
+        lease: datetime,
+        now: datetime,
+        exc: SlackCallFailed,
+        drop: bool = False,
+    ) -> None:
         with self.write_lock, self.factory() as session:
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
-            message.attempts += 1
-            message.last_error = exc.error[:200]
-            message.leased_until = None
-            # An ephemeral reply is only worth something now; a user who left cannot get a DM.
-            if message.kind == "ephemeral" or exc.error in ("user_not_found", "account_inactive"):
-                message.due_at = None
-                log.warning("message %s dropped: %s", message_id, exc.error)
-            else:
-                message.due_at = now + _backoff(message.attempts)
-                log.warning(
-                    "message %s not delivered (attempt %s): %s", message_id, message.attempts, exc.error
-                )
+            if drop:
+                with contextlib.suppress(due.ClaimLost):
+                    due.complete(session, model, row_id, lease, last_error=exc.error[:200])
+                session.commit()
+                log.warning("%s %s dropped: %s", model.__tablename__, row_id, exc.error)
+                return
+            attempts = due.retry_later(session, model, row_id, lease, now, exc.error)
             session.commit()
+        level = logging.ERROR if exc.permanent or attempts >= 5 else logging.WARNING
+        log.log(
+            level,
+            "%s %s not delivered (attempt %s): %s; retrying later",
+            model.__tablename__,
+            row_id,
+            attempts,
+            exc.error,
+        )

@@ -1,4 +1,5 @@
-"""Everything a running Flagpost holds: settings, organisation, calendar, clock, database, Slack door, delivery.
+"""Everything a running Flagpost holds: settings, organisation, calendar, clock, database, Slack door,
+delivery, and the list of domains it runs.
 
 Handlers reach services through `Runtime.run`, which gives the service its own session, commits, and then
 delivers what the service queued for Slack. Handlers never open a session themselves.
@@ -22,8 +23,8 @@ from bot import db
 from bot.calendar import BusinessCalendar
 from bot.clock import Clock, SystemClock
 from bot.config import Organization, Settings
-from bot.delivery import CardRenderer, Delivery, take_pending
-from bot.policy.service import PolicyLibrary
+from bot.delivery import Delivery, take_pending
+from bot.domain import Domain, card_renderers
 from bot.slack.door import SlackDoor, build_web_client
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,9 @@ class Runtime:
     delivery: Delivery
     executor: TrackedExecutor  # Bolt's listeners
     delivery_pool: TrackedExecutor  # posts to Slack after commit, so no listener's ack waits behind them
-    policy: PolicyLibrary  # the searchable clauses
+    domains: tuple[Domain, ...]
+    # What a domain keeps for the life of the process (the policy index…), under its own name.
+    state: dict[str, Any] = field(default_factory=dict)
     # SQLite has one writer at a time and makes the others sleep and retry, which starves some of them
     # for seconds under load; queueing the writers of this process on a lock keeps every ack fast.
     write_lock: AbstractContextManager[Any] = field(default_factory=nullcontext)
@@ -100,15 +103,10 @@ class Runtime:
             return query(session=session, **kwargs)
 
 
-def card_renderers() -> dict[str, CardRenderer]:
-    from bot.flags.cards import render_flag_card
-
-    return {"flag": render_flag_card}
-
-
 def build_runtime(
     settings: Settings,
     org: Organization,
+    domains: tuple[Domain, ...],
     *,
     clock: Clock | None = None,
     retry_interval: RetryIntervalCalculator | None = None,
@@ -129,9 +127,9 @@ def build_runtime(
         door=door,
         clock=clock,
         calendar=BusinessCalendar.for_organization(org),
-        delivery=Delivery(sessions, door, clock, card_renderers(), write_lock),
+        delivery=Delivery(sessions, door, clock, card_renderers(domains), write_lock),
         executor=TrackedExecutor(max_workers=16, name="listener"),
         delivery_pool=TrackedExecutor(max_workers=4, name="delivery"),
         write_lock=write_lock,
-        policy=PolicyLibrary(sessions, org.own_documents),
+        domains=domains,
     )

@@ -1,20 +1,27 @@
-"""Listeners for flags: /flag, the message shortcut, the report form, and the card's buttons."""
+"""Listeners for flags: /flag, the message shortcut, the report form, and the card's buttons; and the
+flags domain's description."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack
-
-from bot.errors import InvalidInput
-from bot.flags import service
-from bot.flags.blocks import intake_modal, receipt_text, receipt_view, resolve_modal, usage_text
+from bot.domain import Domain
+from bot.flags import intake, service
+from bot.flags.blocks import home_flag_blocks
+from bot.flags.cards import render_flag_card
+from bot.flags.forms import intake_modal, receipt_text, receipt_view, resolve_modal, usage_text
 from bot.flags.ids import FlagIds
+from bot.flags.models import ITEM, Flag, FlagReport
 from bot.flags.urls import find_url, looks_like_link
-from bot.runtime import Runtime
-from bot.slack.app import GuardedApp
-from handlers.kit import form_values, item_id
+from bot.roles import has_role
+from handlers.kit import action_ref, actor, form_values
+
+if TYPE_CHECKING:
+    from slack_bolt import Ack
+
+    from bot.app import GuardedApp
+    from bot.runtime import Runtime
 
 SLACK_MARKUP = re.compile(r"<(?:https?://[^|>]+\|)?([^>]+)>")
 
@@ -28,9 +35,9 @@ def _message_to_note(text: str) -> str:
 def register(app: GuardedApp, rt: Runtime) -> None:
     def file(
         reporter: str, url: str | None, note: str | None, source: str, **choices: Any
-    ) -> service.FlagReceipt:
+    ) -> intake.FlagReceipt:
         return rt.run(
-            service.file_flag,
+            intake.file_flag,
             org=rt.org,
             calendar=rt.calendar,
             reporter=reporter,
@@ -67,71 +74,66 @@ def register(app: GuardedApp, rt: Runtime) -> None:
     @app.view(FlagIds.INTAKE_MODAL)
     def flag_form_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = form_values(view)
-        source = "shortcut" if view.get("private_metadata") == "shortcut" else "modal"
-        try:
-            receipt = file(
-                body["user"]["id"],
-                values.get(FlagIds.URL_BLOCK),
-                values.get(FlagIds.NOTE_BLOCK),
-                source,
-                kind=values.get(FlagIds.KIND_BLOCK),
-                priority=values.get(FlagIds.PRIORITY_BLOCK),
-            )
-        except InvalidInput as error:
-            if error.field is None:
-                raise
-            ack(response_action="errors", errors={error.field: error.message})
-            return
+        receipt = file(
+            actor(body),
+            values.get(FlagIds.URL_BLOCK),
+            values.get(FlagIds.NOTE_BLOCK),
+            "shortcut" if view.get("private_metadata") == "shortcut" else "modal",
+            kind=values.get(FlagIds.KIND_BLOCK),
+            priority=values.get(FlagIds.PRIORITY_BLOCK),
+        )
         ack(response_action="update", view=receipt_view(receipt_text(receipt)))
 
-    def on_card(action_name: str, work: Any) -> None:
-        @app.action(action_name)
-        def card_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-            ack()
-            rt.run(work, org=rt.org, flag_id=item_id(action.get("value"), "flag"), actor=body["user"]["id"])
+    def on_card(action_id: str, work: Any, **choice_field: str) -> None:
+        """A button or a select on the card: one service call on the flag it points at, by whoever clicked."""
 
-        card_button.__name__ = f"flag_{action_name}"
+        @app.action(action_id)
+        def card_control(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+            ack()
+            ref = action_ref(action, ITEM)
+            choice = {name: (action.get("selected_option") or {}).get("value") for name in choice_field}
+            rt.run(work, org=rt.org, flag_id=ref.id, version=ref.version, actor=actor(body), **choice)
+
+        card_control.__name__ = f"flag_{action_id}"
 
     on_card(FlagIds.CLAIM, service.claim)
     on_card(FlagIds.RELEASE, service.release)
     on_card(FlagIds.ESCALATE, service.escalate)
+    on_card(FlagIds.SET_KIND, service.set_kind, kind="kind")
+    on_card(FlagIds.SET_PRIORITY, service.set_priority, priority="priority")
 
     @app.action(FlagIds.RESOLVE)
     def resolve_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        actor = body["user"]["id"]
-        service.require_moderator(rt.org, actor)
-        flag = rt.read(service.flag_for_resolution, flag_id=item_id(action.get("value"), "flag"))
+        ref = action_ref(action, ITEM)
+        flag = rt.read(service.flag_for_resolution, org=rt.org, flag_id=ref.id, actor=actor(body))
         rt.door.open_view(body["trigger_id"], resolve_modal(flag))
 
     @app.view(FlagIds.RESOLVE_MODAL)
     def resolve_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = form_values(view)
-        try:
-            rt.run(
-                service.resolve,
-                org=rt.org,
-                flag_id=item_id(view.get("private_metadata"), "flag"),
-                actor=body["user"]["id"],
-                outcome=values.get(FlagIds.OUTCOME_BLOCK) or "",
-                note=values.get(FlagIds.RESOLUTION_NOTE_BLOCK),
-            )
-        except InvalidInput as error:
-            if error.field is None:
-                raise
-            ack(response_action="errors", errors={error.field: error.message})
-            return
+        # No version check here: a note typed in the form must not be lost because someone +1'd meanwhile.
+        ref = action_ref({"value": view.get("private_metadata")}, ITEM)
+        rt.run(
+            service.resolve,
+            org=rt.org,
+            flag_id=ref.id,
+            actor=actor(body),
+            outcome=values.get(FlagIds.OUTCOME_BLOCK) or "",
+            note=values.get(FlagIds.RESOLUTION_NOTE_BLOCK),
+        )
         ack()
 
-    def on_select(action_name: str, work: Any, field: str) -> None:
-        @app.action(action_name)
-        def card_select(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-            ack()
-            flag_id = item_id(str(action.get("block_id", "")).rsplit("_", 1)[-1], "flag")
-            choice = (action.get("selected_option") or {}).get("value")
-            rt.run(work, org=rt.org, flag_id=flag_id, actor=body["user"]["id"], **{field: choice})
 
-        card_select.__name__ = f"flag_{action_name}"
+def home_section(rt: Runtime, user: str) -> list[dict[str, Any]]:
+    board, mine = rt.read(service.home_data, org=rt.org, user=user)
+    return home_flag_blocks(board, mine, has_role(rt.org, user, *service.MODERATORS), usage_text())
 
-    on_select(FlagIds.SET_KIND, service.set_kind, "kind")
-    on_select(FlagIds.SET_PRIORITY, service.set_priority, "priority")
+
+DOMAIN = Domain(
+    name="flags",
+    models=(Flag, FlagReport),
+    listeners=register,
+    cards={ITEM: render_flag_card},
+    home=home_section,
+)

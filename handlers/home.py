@@ -1,15 +1,25 @@
-"""App Home: what waits on the board (for moderators) and the user's own flags."""
+"""App Home: each domain's section for this user, in the order of the list of domains."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack
+from bot.domain import Domain
+from bot.slack import blocks as bk
 
-from bot.flags import service as flags
-from bot.flags.blocks import home_flag_blocks
-from bot.runtime import Runtime
-from bot.slack.app import GuardedApp
+if TYPE_CHECKING:
+    from slack_bolt import Ack
+
+    from bot.app import GuardedApp
+    from bot.runtime import Runtime
+
+
+def home_view(rt: Runtime, user: str) -> dict[str, Any]:
+    sections: list[dict[str, Any]] = []
+    for domain in rt.domains:
+        if domain.home is not None and (blocks := domain.home(rt, user)):
+            sections.extend([*([bk.divider()] if sections else []), *blocks])
+    return bk.home(sections)
 
 
 def register(app: GuardedApp, rt: Runtime) -> None:
@@ -18,6 +28,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
         if event.get("tab") not in (None, "home"):
             return
         user = event["user"]
-        board, mine = rt.read(flags.home_data, org=rt.org, user=user)
-        blocks = home_flag_blocks(board, mine, is_moderator=rt.org.has_role(user, *flags.MODERATOR_ROLES))
-        rt.door.publish_home(user, {"type": "home", "blocks": blocks})
+        rt.door.publish_home(user, home_view(rt, user))
+
+
+DOMAIN = Domain(name="home", listeners=register)

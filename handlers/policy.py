@@ -1,28 +1,48 @@
-"""Listeners for policy answers: /policy, direct messages, @mentions, and the answer's buttons.
-Replies in conversations go through the outbox, so one Slack refuses is sent again later."""
+"""Listeners for policy answers: /policy, direct messages, @mentions, and the answer's buttons; and the
+policy domain's description. Replies in conversations go through the outbox, so one Slack refuses is sent
+again later."""
 
 from __future__ import annotations
 
+import logging
 import re
-from typing import Any
-
-from slack_bolt import Ack, Respond
+from typing import TYPE_CHECKING, Any
 
 from bot.delivery import queue_message
+from bot.domain import Domain, Tick
 from bot.policy import service
 from bot.policy.blocks import answer_message, usage_text
+from bot.policy.cli import add_policy_commands
 from bot.policy.ids import PolicyIds
-from bot.runtime import Runtime
-from bot.slack.app import GuardedApp
-from handlers.kit import item_id
+from bot.policy.models import ITEM, PolicyClause, PolicyDocument, PolicyFeedback, PolicyQuestion
+from handlers.kit import action_ref, actor
 
+if TYPE_CHECKING:
+    from slack_bolt import Ack, Respond
+
+    from bot.app import GuardedApp
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
+
+
+def library(rt: Runtime) -> service.PolicyLibrary:
+    """The searchable clauses of this process, built once and rebuilt when an import changes them."""
+    if "policy" not in rt.state:
+        rt.state["policy"] = service.PolicyLibrary(rt.sessions, rt.org.own_documents)
+    return rt.state["policy"]  # type: ignore[no-any-return]
+
+
+def start(rt: Runtime) -> None:
+    report = rt.run(service.load_library, directory=service.clause_directory(rt.settings.org_file))
+    log.info("policy clauses: %s", ", ".join(f"{len(v)} {k}" for k, v in vars(report).items() if v) or "none")
+    library(rt).rebuild()
 
 
 def register(app: GuardedApp, rt: Runtime) -> None:
     def answer(question: str, asked_by: str, source: str) -> tuple[str, list[dict[str, Any]]]:
-        checked = service.check_question(question)
-        result = rt.policy.ask(checked)
+        result = library(rt).ask(service.check_question(question))
         asked = rt.run(service.record_question, asked_by=asked_by, source=source, answer=result)
         return answer_message(result, asked.id)
 
@@ -59,12 +79,8 @@ def register(app: GuardedApp, rt: Runtime) -> None:
         @app.action(action_id)
         def vote(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
             ack()
-            rt.run(
-                service.record_feedback,
-                question_id=item_id(action.get("value"), "question"),
-                user=body["user"]["id"],
-                helpful=helpful,
-            )
+            ref = action_ref(action, ITEM)
+            rt.run(service.record_feedback, question_id=ref.id, user=actor(body), helpful=helpful)
             respond(
                 text=(
                     "Thanks, noted as helpful."
@@ -88,8 +104,8 @@ def register(app: GuardedApp, rt: Runtime) -> None:
             service.send_to_communications,
             org=rt.org,
             calendar=rt.calendar,
-            question_id=item_id(action.get("value"), "question"),
-            actor=body["user"]["id"],
+            question_id=action_ref(action, ITEM).id,
+            actor=actor(body),
         )
         respond(
             text=(
@@ -99,3 +115,13 @@ def register(app: GuardedApp, rt: Runtime) -> None:
             response_type="ephemeral",
             replace_original=False,
         )
+
+
+DOMAIN = Domain(
+    name="policy",
+    models=(PolicyDocument, PolicyClause, PolicyQuestion, PolicyFeedback),
+    listeners=register,
+    ticks=(Tick("refresh-policy-index", lambda rt: library(rt).refresh_if_changed()),),
+    cli=add_policy_commands,
+    start=start,
+)

@@ -16,14 +16,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot import db
+from bot.app import build_app
 from bot.clock import FrozenClock
 from bot.config import Organization, Settings, load_organization
-from bot.models import Base
+from bot.domains import DOMAINS, load_models
 from bot.policy.service import load_library
 from bot.runtime import Runtime, build_runtime
 from bot.server import make_http_server
-from bot.slack.app import build_app
-from bot.slack.standin import SlackStandIn
+from bot.slack.testkit.standin import SlackStandIn
 from tests.harness import SIGNING_SECRET, BotClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +89,7 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
         shutil.copy(migrated_database.removeprefix("sqlite:///"), copy)
         return f"sqlite:///{copy}"
     engine = create_engine(migrated_database)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    tables = ", ".join(f'"{table.name}"' for table in load_models().metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     with db.transaction(db.make_session_factory(engine)) as session:
@@ -134,6 +134,7 @@ def runtime(
     rt = build_runtime(
         make_settings(database_url, slack),
         org,
+        DOMAINS,
         clock=clock,
         retry_interval=FixedValueRetryIntervalCalculator(0),
     )

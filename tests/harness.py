@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from itertools import count
 from typing import Any
 
 from slack_bolt import App
 
 from bot.runtime import Runtime
+from bot.scheduler import run_due_work
 from bot.server import stop_http_server
-from bot.slack import signing
-from bot.slack.standin import SlackStandIn
+from bot.slack.testkit import payloads
+from bot.slack.testkit.signing import signed_headers
+from bot.slack.testkit.standin import Call, SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret"
-_trigger_ids = count(1)
-_event_ids = count(1)
 
 
 @dataclass
@@ -41,6 +39,8 @@ class HttpResult:
 
 class BotClient:
     def __init__(self, rt: Runtime, app: App, slack: SlackStandIn, server: Any):
+        import threading
+
         self.rt = rt
         self.app = app
         self.slack = slack
@@ -67,12 +67,21 @@ class BotClient:
     ) -> HttpResult:
         all_headers = {"Content-Type": content_type, "Connection": "close"}
         if sign:
-            all_headers.update(signing.signed_headers(secret, body, timestamp))
+            all_headers.update(signed_headers(secret, body, timestamp))
         all_headers.update(headers or {})
         request = urllib.request.Request(
             self.base_url + "/slack/events", data=body.encode(), headers=all_headers, method="POST"
         )
         return self._send(request)
+
+    def send(
+        self, body: payloads.Body, headers: dict[str, str] | None = None, wait: bool = True
+    ) -> HttpResult:
+        """Sign and POST one of the test kit's payloads; by default wait for the work it started."""
+        result = self.post(*body, headers=headers)
+        if wait:
+            self.wait()
+        return result
 
     def get(self, path: str) -> HttpResult:
         return self._send(urllib.request.Request(self.base_url + path, headers={"Connection": "close"}))
@@ -95,137 +104,80 @@ class BotClient:
         """Until every listener and every Slack delivery started so far has finished."""
         assert self.rt.wait_idle(timeout=30), "background work did not finish"
 
+    def tick(self, **advance: float) -> None:
+        """Move the frozen clock (`minutes=15`, `hours=2`…), then run one scheduler tick to completion."""
+        if advance:
+            self.rt.clock.advance(**advance)  # type: ignore[attr-defined]
+        self.wait()
+        run_due_work(self.rt)
+        self.wait()
+
     # ----- Slack's request shapes
     def command(
         self, command: str, text: str, user: str, channel: str = "C0GENERAL", wait: bool = True
     ) -> HttpResult:
-        body = signing.slash_command_body(
-            command,
-            text,
-            user,
-            channel,
-            response_url=self.slack.response_url("cmd"),
-            trigger_id=f"{next(_trigger_ids)}.trigger",
+        body = payloads.slash_command(
+            command, text, user, channel=channel, response_url=self.slack.response_url("cmd")
         )
-        result = self.post(body, signing.FORM)
-        if wait:
-            self.wait()
-        return result
+        return self.send(body, wait=wait)
 
-    def interactive(self, payload: dict[str, Any], wait: bool = True) -> HttpResult:
-        result = self.post(signing.interactive_body(payload), signing.FORM)
-        if wait:
-            self.wait()
-        return result
-
-    def click(
+    def press(
         self,
         action_id: str,
-        value: str,
         user: str,
-        block_id: str = "b",
-        channel: str = "C0MODERATE",
-        message_ts: str = "1700000000.000001",
+        message: Call | dict[str, Any] | None = None,
         wait: bool = True,
+        **choice: Any,
     ) -> HttpResult:
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user, "username": user.lower(), "team_id": "T0TOWN"},
-            "api_app_id": "A0FLAGPOST",
-            "team": {"id": "T0TOWN"},
-            "container": {
-                "type": "message",
-                "message_ts": message_ts,
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
-            "channel": {"id": channel},
-            "trigger_id": f"{next(_trigger_ids)}.trigger",
-            "response_url": self.slack.response_url("action"),
-            "message": {"type": "message", "ts": message_ts, "text": "card", "blocks": []},
-            "state": {"values": {}},
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": block_id,
-                    "value": value,
-                    "type": "button",
-                    "action_ts": "1700000001.000001",
-                }
-            ],
-        }
-        return self.interactive(payload, wait=wait)
+        """Click what the bot rendered: the element `action_id` in `message` (a recorded call, or a dict
+        with `blocks`), by default the newest message or update that shows it. For a select, pass
+        `selected_option="value"`."""
+        channel, ts, blocks = self._shown(action_id, message)
+        element = payloads.find_element(blocks, action_id)
+        if "selected_option" in choice:
+            element["selected_option"] = {
+                "value": choice["selected_option"],
+                "text": {"type": "plain_text", "text": str(choice["selected_option"])},
+            }
+        shown = {"type": "message", "ts": ts, "text": "", "blocks": blocks}
+        body = payloads.block_actions(
+            element, user, channel=channel, message=shown, response_url=self.slack.response_url("action")
+        )
+        return self.send(body, wait=wait)
 
-    def select(self, action_id: str, option_value: str, user: str, block_id: str) -> HttpResult:
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user},
-            "api_app_id": "A0FLAGPOST",
-            "team": {"id": "T0TOWN"},
-            "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C0MODERATE"},
-            "channel": {"id": "C0MODERATE"},
-            "trigger_id": f"{next(_trigger_ids)}.trigger",
-            "response_url": self.slack.response_url("action"),
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": block_id,
-                    "type": "static_select",
-                    "selected_option": {"value": option_value, "text": {"type": "plain_text", "text": "x"}},
-                }
-            ],
-        }
-        return self.interactive(payload)
+    def _shown(self, action_id: str, message: Call | dict[str, Any] | None) -> tuple[str, str, list]:
+        if isinstance(message, Call):
+            return message.get("channel", ""), message.response.get("ts", ""), message.blocks
+        if isinstance(message, dict):
+            return message.get("channel", "C0GENERAL"), message.get("ts", ""), message["blocks"]
+        for call in reversed(self.slack.of("chat.postMessage") + self.slack.of("chat.update")):
+            try:
+                payloads.find_element(call.blocks, action_id)
+            except LookupError:
+                continue
+            return call.get("channel", ""), str(call.get("ts") or call.response.get("ts", "")), call.blocks
+        raise AssertionError(f"no message shows {action_id!r}")
+
+    def click(
+        self, action_id: str, value: str, user: str, block_id: str = "b", wait: bool = True
+    ) -> HttpResult:
+        """A click with any value at all, as a forged or stale request would send it."""
+        element = {"action_id": action_id, "value": value, "block_id": block_id, "type": "button"}
+        return self.send(
+            payloads.block_actions(element, user, response_url=self.slack.response_url("action")), wait=wait
+        )
 
     def submit(self, view: dict[str, Any], values: dict[str, Any], user: str) -> HttpResult:
-        """Submit a modal Flagpost opened: `values` maps block_id to a text or a selected option value."""
-        state: dict[str, Any] = {}
-        for block in view.get("blocks", []):
-            if block.get("type") != "input":
-                continue
-            block_id = block["block_id"]
-            element = block["element"]
-            value = values.get(block_id)
-            if element["type"] in ("static_select", "radio_buttons"):
-                option = (
-                    {"value": value, "text": {"type": "plain_text", "text": str(value)}} if value else None
-                )
-                state[block_id] = {element["action_id"]: {"type": element["type"], "selected_option": option}}
-            else:
-                state[block_id] = {element["action_id"]: {"type": element["type"], "value": value}}
-        payload = {
-            "type": "view_submission",
-            "team": {"id": "T0TOWN"},
-            "user": {"id": user, "username": user.lower(), "team_id": "T0TOWN"},
-            "api_app_id": "A0FLAGPOST",
-            "trigger_id": f"{next(_trigger_ids)}.trigger",
-            "view": {
-                **view,
-                "id": "V0001",
-                "team_id": "T0TOWN",
-                "state": {"values": state},
-                "hash": "1.abc",
-                "private_metadata": view.get("private_metadata", ""),
-            },
-            "response_urls": [],
-        }
-        return self.interactive(payload)
+        """Submit a modal Flagpost opened; `values` maps block_id to what the user entered."""
+        return self.send(payloads.view_submission(view, values, user))
 
     def message_shortcut(
         self, callback_id: str, user: str, text: str, channel: str = "C0GENERAL"
     ) -> HttpResult:
-        payload = {
-            "type": "message_action",
-            "callback_id": callback_id,
-            "trigger_id": f"{next(_trigger_ids)}.trigger",
-            "team": {"id": "T0TOWN", "domain": "town"},
-            "user": {"id": user, "name": user.lower()},
-            "channel": {"id": channel, "name": "general"},
-            "message_ts": "1700000000.000300",
-            "message": {"type": "message", "text": text, "user": "U0SOMEONE", "ts": "1700000000.000300"},
-            "response_url": self.slack.response_url("shortcut"),
-        }
-        return self.interactive(payload)
+        body = payloads.message_shortcut(
+            callback_id, user, text, channel=channel, response_url=self.slack.response_url("shortcut")
+        )
+        return self.send(body)
 
     def event(
         self,
@@ -234,25 +186,10 @@ class BotClient:
         retry_num: int | None = None,
         wait: bool = True,
     ) -> HttpResult:
-        body = {
-            "token": "verification_token",
-            "team_id": "T0TOWN",
-            "api_app_id": "A0FLAGPOST",
-            "event": {"event_ts": "1700000000.000100", "ts": "1700000000.000100", **event},
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(_event_ids):08d}",
-            "event_time": 1700000000,
-            "authorizations": [
-                {"team_id": "T0TOWN", "user_id": "UFLAGPOST", "is_bot": True, "is_enterprise_install": False}
-            ],
-        }
         headers = (
             {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
         )
-        result = self.post(signing.event_body(body), signing.JSON, headers=headers)
-        if wait:
-            self.wait()
-        return result
+        return self.send(payloads.event(event, event_id_=event_id), headers=headers, wait=wait)
 
     # ----- what Flagpost opened
     def last_view(self) -> dict[str, Any]:

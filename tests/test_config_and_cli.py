@@ -14,7 +14,7 @@ import pytest
 
 from bot.config import load_organization, load_settings
 from bot.errors import ConfigError
-from bot.slack.standin import SlackStandIn
+from bot.slack.testkit.standin import SlackStandIn
 from tests.conftest import ORG_FILE, ROOT
 
 GOOD = ORG_FILE.read_text()

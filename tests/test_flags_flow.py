@@ -230,7 +230,7 @@ def test_the_same_post_reported_twice_is_one_item_with_two_reporters(bot: BotCli
 
 def test_a_resolved_post_reported_again_opens_a_new_item(bot: BotClient) -> None:
     file(bot)
-    bot.click(FlagIds.RESOLVE, "1", MODERATOR)
+    bot.press(FlagIds.RESOLVE, MODERATOR)
     bot.submit(bot.last_view(), {FlagIds.OUTCOME_BLOCK: "answered"}, MODERATOR)
     result = file(bot, f"{POST} they are asking again", EMPLOYEE_2)
     assert "F-2" in result.text
@@ -257,7 +257,7 @@ def test_a_similar_note_on_another_link_is_pointed_out(bot: BotClient) -> None:
 def test_only_moderators_may_act_on_a_card(bot: BotClient, action: str) -> None:
     file(bot)
     before = bot.slack.calls[:]
-    result = bot.click(action, "1", EMPLOYEE)
+    result = bot.click(action, "flag-1-v1", EMPLOYEE)  # any button, forged or not, is checked the same way
     assert result.status == 200 and result.seconds < 1  # acknowledged at once, refusal sent after
     assert "Only the town's authorized social-media moderators" in last_response(bot)
     assert bot.slack.responses[-1].get("response_type") == "ephemeral"
@@ -267,35 +267,45 @@ def test_only_moderators_may_act_on_a_card(bot: BotClient, action: str) -> None:
 
 def test_a_forged_button_value_is_still_checked(bot: BotClient) -> None:
     file(bot)
-    bot.click(FlagIds.CLAIM, "1' OR 1=1", MODERATOR)
-    assert "no longer points at a flag" in last_response(bot)
-    bot.click(FlagIds.CLAIM, "999", MODERATOR)
+    for forged in (
+        "1",
+        "1' OR 1=1",
+        "flag-1-v1 ",
+        "request-1-v1",
+        "flag-0-v1",
+        "flag-2147483648-v1",
+        "flag-²-v1",
+    ):
+        bot.click(FlagIds.CLAIM, forged, MODERATOR)
+        assert "no longer points at anything" in last_response(bot), forged
+    bot.click(FlagIds.CLAIM, "flag-999-v1", MODERATOR)
     assert "There is no flag F-999" in last_response(bot)
+    assert flag_row(bot).status == Status.OPEN
 
 
 def test_claim_updates_the_card_and_tells_the_reporter(bot: BotClient) -> None:
     file(bot)
-    bot.click(FlagIds.CLAIM, "1", MODERATOR)
+    bot.press(FlagIds.CLAIM, MODERATOR)
     assert flag_row(bot).assignee == MODERATOR
     card = bot.slack.of("chat.update")[-1].all_text()
     assert f"*Claimed* by <@{MODERATOR}>" in card
     [dm] = bot.slack.dms_to(EMPLOYEE)
     assert "is handling your flag F-1" in dm["text"]
-    bot.click(FlagIds.CLAIM, "1", MODERATOR_2)
+    bot.press(FlagIds.CLAIM, MODERATOR_2)
     assert f"already claimed by <@{MODERATOR}>" in last_response(bot)
 
 
 def test_release_returns_the_item_to_the_board(bot: BotClient) -> None:
     file(bot)
-    bot.click(FlagIds.CLAIM, "1", MODERATOR)
-    bot.click(FlagIds.RELEASE, "1", MODERATOR_2)
+    bot.press(FlagIds.CLAIM, MODERATOR)
+    bot.press(FlagIds.RELEASE, MODERATOR_2)
     assert "only they (or an admin) can release it" in last_response(bot)
-    bot.click(FlagIds.RELEASE, "1", MODERATOR)
+    bot.press(FlagIds.RELEASE, MODERATOR)
     flag = flag_row(bot)
     assert flag.status == Status.OPEN and flag.assignee is None
     assert "nobody has claimed it yet" in bot.slack.of("chat.update")[-1].all_text()
-    bot.click(FlagIds.CLAIM, "1", MODERATOR_2)
-    bot.click(FlagIds.RELEASE, "1", ADMIN)
+    bot.press(FlagIds.CLAIM, MODERATOR_2)
+    bot.press(FlagIds.RELEASE, ADMIN)
     assert flag_row(bot).status == Status.OPEN
     assert audit_actions(bot) == ["filed", "claimed", "released", "claimed", "released"]
 
@@ -303,7 +313,7 @@ def test_release_returns_the_item_to_the_board(bot: BotClient) -> None:
 def test_resolve_asks_the_outcome_and_tells_the_reporters(bot: BotClient) -> None:
     file(bot)
     file(bot, f"{POST} me too", EMPLOYEE_2)
-    bot.click(FlagIds.RESOLVE, "1", MODERATOR)
+    bot.press(FlagIds.RESOLVE, MODERATOR)
     view = bot.last_view()
     assert view["callback_id"] == FlagIds.RESOLVE_MODAL
     missing = bot.submit(view, {}, MODERATOR).json()
@@ -331,13 +341,13 @@ def test_resolve_asks_the_outcome_and_tells_the_reporters(bot: BotClient) -> Non
         assert "&lt;!here&gt;" in dm["text"] and "<!here>" not in dm["text"]
     resolved = bot.query(lambda s: s.scalar(select(AuditEvent).where(AuditEvent.action == "resolved")))
     assert resolved.details["clause"] == "Taber 1.04(f)"
-    bot.click(FlagIds.RESOLVE, "1", MODERATOR)
+    bot.press(FlagIds.RESOLVE, MODERATOR)
     assert "already resolved" in last_response(bot)
 
 
 def test_resolving_by_a_non_moderator_in_a_forged_form_is_refused(bot: BotClient) -> None:
     file(bot)
-    bot.click(FlagIds.RESOLVE, "1", MODERATOR)
+    bot.press(FlagIds.RESOLVE, MODERATOR)
     result = bot.submit(bot.last_view(), {FlagIds.OUTCOME_BLOCK: "no_action"}, EMPLOYEE)
     assert "Only the town's authorized social-media moderators" in json.dumps(result.json())
     assert flag_row(bot).status == Status.OPEN
@@ -345,21 +355,21 @@ def test_resolving_by_a_non_moderator_in_a_forged_form_is_refused(bot: BotClient
 
 def test_escalate_tells_the_directors_and_the_cao(bot: BotClient) -> None:
     file(bot)
-    bot.click(FlagIds.ESCALATE, "1", MODERATOR)
+    bot.press(FlagIds.ESCALATE, MODERATOR)
     assert "escalated F-1 to you" in bot.slack.dms_to(DIRECTOR)[0]["text"]
     assert "escalated F-1 to you" in bot.slack.dms_to(CAO)[0]["text"]
     card = bot.slack.of("chat.update")[-1]
     assert f"escalated by <@{MODERATOR}>" in card.all_text()
     assert FlagIds.ESCALATE not in json.dumps(card.blocks)
-    bot.click(FlagIds.ESCALATE, "1", MODERATOR_2)
+    bot.press(FlagIds.ESCALATE, MODERATOR_2)
     assert "already escalated" in last_response(bot)
 
 
 def test_the_kind_and_priority_guesses_can_be_corrected_on_the_card(bot: BotClient) -> None:
     file(bot)
-    bot.select(FlagIds.SET_PRIORITY, "emergency", MODERATOR, block_id="flag_edit_1")
-    bot.select(FlagIds.SET_KIND, "election", EMPLOYEE, block_id="flag_edit_1")  # the reporter may correct it
-    bot.select(FlagIds.SET_KIND, "abusive", EMPLOYEE_2, block_id="flag_edit_1")  # a stranger may not
+    bot.press(FlagIds.SET_PRIORITY, MODERATOR, selected_option="emergency")
+    bot.press(FlagIds.SET_KIND, EMPLOYEE, selected_option="election")  # the reporter may correct it
+    bot.press(FlagIds.SET_KIND, EMPLOYEE_2, selected_option="abusive")  # a stranger may not
     assert "Only the town's authorized" in last_response(bot)
     flag = flag_row(bot)
     assert (flag.kind, flag.priority, flag.kind_guessed) == ("election", "emergency", False)
@@ -410,7 +420,7 @@ def test_a_flag_survives_slack_failing_and_is_posted_once_later(bot: BotClient) 
     assert bot.rt.delivery.deliver_due() == 1
     assert bot.rt.delivery.deliver_due() == 0
     assert len(cards(bot)) == 1
-    bot.click(FlagIds.CLAIM, "1", MODERATOR)
+    bot.press(FlagIds.CLAIM, MODERATOR)
     assert len(cards(bot)) == 1 and bot.slack.of("chat.update")
 
 
@@ -433,7 +443,7 @@ def test_a_dropped_connection_is_retried(bot: BotClient) -> None:
 def test_failed_dms_are_retried_until_sent(bot: BotClient) -> None:
     file(bot)
     bot.slack.fail_next("conversations.open", error="ratelimited")
-    bot.click(FlagIds.CLAIM, "1", MODERATOR)
+    bot.press(FlagIds.CLAIM, MODERATOR)
     assert bot.slack.dms_to(EMPLOYEE) == []
     bot.rt.clock.advance(hours=1)  # type: ignore[attr-defined]
     bot.rt.delivery.deliver_due()
@@ -465,12 +475,13 @@ def test_a_url_cannot_smuggle_a_link_label(bot: BotClient) -> None:
 
 def test_two_moderators_claiming_at_once_exactly_one_wins(bot: BotClient) -> None:
     file(bot)
+    [card] = cards(bot)
     barrier = threading.Barrier(2)
     results = {}
 
     def click(user: str) -> None:
         barrier.wait()
-        results[user] = bot.click(FlagIds.CLAIM, "1", user, wait=False)
+        results[user] = bot.press(FlagIds.CLAIM, user, card, wait=False)
 
     threads = [threading.Thread(target=click, args=(user,)) for user in (MODERATOR, MODERATOR_2)]
     for thread in threads:
@@ -499,7 +510,7 @@ def test_an_unexpected_error_gives_an_error_id_that_is_in_the_log(
 ) -> None:
     file(bot)
     mocker.patch("bot.flags.service.get_flag", side_effect=RuntimeError("database exploded"))
-    result = bot.click(FlagIds.CLAIM, "1", MODERATOR)
+    result = bot.press(FlagIds.CLAIM, MODERATOR)
     assert result.status == 200
     reply = last_response(bot)
     assert "database exploded" not in reply and "Traceback" not in reply
@@ -508,7 +519,7 @@ def test_an_unexpected_error_gives_an_error_id_that_is_in_the_log(
 
 
 def test_an_unexpected_error_on_the_fast_path_answers_in_the_command_reply(bot: BotClient, mocker) -> None:
-    mocker.patch("bot.flags.service.guess_kind", side_effect=RuntimeError("boom"))
+    mocker.patch("bot.flags.intake.guess_kind", side_effect=RuntimeError("boom"))
     result = file(bot)
     assert result.status == 200 and "error id" in result.text
     assert bot.query(lambda s: s.scalar(select(Flag))) is None
@@ -519,6 +530,6 @@ def test_user_text_echoed_in_an_error_is_escaped(bot: BotClient) -> None:
     assert "not a web link" in reply
     assert "<!here>" not in reply and "&lt;!here&gt;&amp;co" in reply
     file(bot)
-    bot.select(FlagIds.SET_KIND, "<!channel>", MODERATOR, block_id="flag_edit_1")
+    bot.press(FlagIds.SET_KIND, MODERATOR, selected_option="<!channel>")
     refusal = last_response(bot)
     assert "is not a kind of flag" in refusal and "<!channel>" not in refusal

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from bot import db
-from bot.models import Base
+from bot.domains import load_models
 from tests.conftest import reset_pg_schema
 
 
@@ -16,12 +16,12 @@ def roundtrip(url: str) -> None:
     db.upgrade(url)
     engine = create_engine(db.normalize_url(url))
     tables = set(inspect(engine).get_table_names())
-    assert set(Base.metadata.tables) <= tables
+    assert set(load_models().metadata.tables) <= tables
     assert db.current_revision(engine) == db.head_revision(url)
     db.downgrade(url, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     db.upgrade(url)
-    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    assert set(load_models().metadata.tables) <= set(inspect(engine).get_table_names())
     engine.dispose()
 
 
@@ -42,7 +42,7 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
     db.upgrade(url)
     engine = create_engine(url)
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), load_models().metadata)
     assert diff == [], diff
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.flags.models import Flag, Kind
 from bot.policy.ids import PolicyIds
 from bot.policy.models import PolicyFeedback, PolicyQuestion
+from handlers.policy import library
 from tests.conftest import EMPLOYEE, EMPLOYEE_2
 from tests.harness import BotClient
 
@@ -41,7 +42,7 @@ def test_policy_command_quotes_the_clause_with_document_and_number(bot: BotClien
         "clause": "1.03(f)",
         "score": row.shown[0]["score"],
     }
-    assert buttons[PolicyIds.HELPFUL] == str(row.id)
+    assert buttons[PolicyIds.HELPFUL] == f"policy_question-{row.id}"
 
 
 def test_a_question_outside_the_policies_is_refused_with_a_human_path(bot: BotClient) -> None:
@@ -49,19 +50,18 @@ def test_a_question_outside_the_policies_is_refused_with_a_human_path(bot: BotCl
     body = json.dumps(answer["blocks"])
     assert "don't have a confident answer" in body
     assert "Taber" not in body and "Westlock" not in body  # no irrelevant citation
-    question_id = actions_of(answer["blocks"])[PolicyIds.SEND_TO_COMMUNICATIONS]
-    assert not bot.query(lambda s: s.get(PolicyQuestion, int(question_id))).confident
+    assert not bot.query(lambda s: s.scalar(select(PolicyQuestion))).confident
 
-    bot.click(PolicyIds.SEND_TO_COMMUNICATIONS, question_id, EMPLOYEE_2)
+    bot.press(PolicyIds.SEND_TO_COMMUNICATIONS, EMPLOYEE_2, answer)
     assert "Only the person who asked" in bot.slack.responses[-1]["text"]
-    bot.click(PolicyIds.SEND_TO_COMMUNICATIONS, question_id, EMPLOYEE)
+    bot.press(PolicyIds.SEND_TO_COMMUNICATIONS, EMPLOYEE, answer)
     assert "Sent to Communications as *F-1*" in bot.slack.responses[-1]["text"]
     flag = bot.query(lambda s: s.get(Flag, 1))
     assert flag.kind == Kind.STAFF_QUESTION and flag.url is None and flag.created_by == EMPLOYEE
     [card] = bot.slack.messages_to("C0MODERATE")
     assert "Staff policy question" in card.all_text() and "vacation days" in card.all_text()
 
-    bot.click(PolicyIds.SEND_TO_COMMUNICATIONS, question_id, EMPLOYEE)  # a second click: the same item
+    bot.press(PolicyIds.SEND_TO_COMMUNICATIONS, EMPLOYEE, answer)  # a second click: the same item
     assert "F-1" in bot.slack.responses[-1]["text"]
     assert bot.query(lambda s: s.scalar(select(func.count()).select_from(Flag))) == 1
     assert len(bot.slack.messages_to("C0MODERATE")) == 1
@@ -69,14 +69,13 @@ def test_a_question_outside_the_policies_is_refused_with_a_human_path(bot: BotCl
 
 def test_votes_are_stored_and_a_second_vote_replaces_the_first(bot: BotClient) -> None:
     answer = bot.command("/policy", PASSWORD_QUESTION, EMPLOYEE).json()
-    question_id = actions_of(answer["blocks"])[PolicyIds.HELPFUL]
-    bot.click(PolicyIds.HELPFUL, question_id, EMPLOYEE)
+    bot.press(PolicyIds.HELPFUL, EMPLOYEE, answer)
     assert "noted as helpful" in bot.slack.responses[-1]["text"]
-    bot.click(PolicyIds.NOT_HELPFUL, question_id, EMPLOYEE)
-    bot.click(PolicyIds.HELPFUL, question_id, EMPLOYEE_2)
+    bot.press(PolicyIds.NOT_HELPFUL, EMPLOYEE, answer)
+    bot.press(PolicyIds.HELPFUL, EMPLOYEE_2, answer)
     votes = bot.query(lambda s: sorted((v.user, v.helpful) for v in s.scalars(select(PolicyFeedback))))
     assert votes == [(EMPLOYEE, False), (EMPLOYEE_2, True)]
-    question = bot.query(lambda s: s.get(PolicyQuestion, int(question_id)))
+    question = bot.query(lambda s: s.scalar(select(PolicyQuestion)))
     assert question.shown[0]["clause"] == "1.03(f)"  # the vote is stored with the clauses it judged
 
 
@@ -86,8 +85,8 @@ def test_the_owner_report_lists_refusals_and_unhelpful_answers(bot: BotClient) -
     bot.command("/policy", "where do I park at town hall", EMPLOYEE)
     helpful = bot.command("/policy", PASSWORD_QUESTION, EMPLOYEE).json()
     unhelpful = bot.command("/policy", "who approves photos before they go on the town page", EMPLOYEE).json()
-    bot.click(PolicyIds.HELPFUL, actions_of(helpful["blocks"])[PolicyIds.HELPFUL], EMPLOYEE)
-    bot.click(PolicyIds.NOT_HELPFUL, actions_of(unhelpful["blocks"])[PolicyIds.NOT_HELPFUL], EMPLOYEE_2)
+    bot.press(PolicyIds.HELPFUL, EMPLOYEE, helpful)
+    bot.press(PolicyIds.NOT_HELPFUL, EMPLOYEE_2, unhelpful)
     assert "flagpost policy report" in bot.slack.responses[-1]["text"]
     lines = bot.query(lambda s: owner_report(session=s))
     assert sorted((line.verdict, line.question) for line in lines) == [
@@ -189,4 +188,4 @@ def test_an_import_reaches_the_running_bot(bot: BotClient, tmp_path) -> None:
     run_due_work(bot.rt)
     answer = json.dumps(bot.command("/policy", question, EMPLOYEE).json()["blocks"])
     assert "*Ours 7*" in answer
-    assert bot.rt.policy.refresh_if_changed() is False
+    assert library(bot.rt).refresh_if_changed() is False

@@ -61,7 +61,7 @@ def test_the_page_is_served_with_a_policy_that_forbids_inline_script(sandbox: Ru
 def test_the_world_names_everyone_with_their_roles(sandbox: RunningSandbox) -> None:
     world = sandbox.api("world")
     people = {person["id"]: person for person in world["people"]}
-    assert people[MODERATOR]["name"] == "Marie Gagnon" and "moderator" in people[MODERATOR]["roles"]
+    assert people[MODERATOR]["name"] == "Morgan Moderator" and "moderator" in people[MODERATOR]["roles"]
     assert people[EMPLOYEE]["roles"] == ["employee"]
     assert [c["name"] for c in world["channels"]][:2] == ["general", "moderation"]
     assert {c["command"] for c in world["commands"]} >= {"/flag", "/policy", "/request", "/oncall"}

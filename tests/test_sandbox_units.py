@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.app import build_app
 from bot.calendar import BusinessCalendar
 from bot.clock import FrozenClock
 from bot.config import Organization, load_organization
@@ -19,9 +20,8 @@ from bot.runtime import Runtime
 from bot.sandbox import tour, wire, world
 from bot.sandbox.clock import OffsetClock
 from bot.sandbox.run import Sandbox
-from bot.slack import conversation as conversation_module
-from bot.slack.app import build_app
-from bot.slack.conversation import Conversation, ResponseContext, SlackError
+from bot.slack.testkit import conversation as conversation_module
+from bot.slack.testkit.conversation import Conversation, ResponseContext, SlackError
 from tests.conftest import ORG_FILE, ROOT
 
 BOT = "UFLAGPOST"
@@ -185,18 +185,12 @@ def test_a_click_carries_the_element_as_the_bot_rendered_it() -> None:
     assert wire.find_element(blocks, "flag_actions_7", "flag_claim") is button
     entry = wire.action_entry(button, "flag_actions_7", "forged")
     assert entry["value"] == "7" and entry["block_id"] == "flag_actions_7" and entry["type"] == "button"
-    talk = Conversation(BOT)
-    message = talk.post("C0MODERATE", BOT, "card", blocks)
-    payload = wire.block_actions(
-        "U0MOD0001", entry, "t", message=message, response_url="http://r", bot_user=BOT
-    )
-    assert payload["container"] == {
-        "type": "message",
-        "message_ts": message.ts,
-        "channel_id": "C0MODERATE",
-        "is_ephemeral": False,
-    }
-    assert payload["message"]["bot_id"] and payload["response_url"] == "http://r"
+    select = {"type": "static_select", "action_id": "k", "options": FORM["blocks"][1]["element"]["options"]}
+    chosen = wire.action_entry(select, "b1", "question")
+    assert chosen["selected_option"]["text"]["text"] == "Question" and "options" not in chosen
+    message = Conversation(BOT).post("C0MODERATE", BOT, "card", blocks)
+    shown = wire.message_of(message, BOT)
+    assert shown["bot_id"] and shown["ts"] == message.ts and shown["blocks"] == blocks
 
 
 # ----- people, channels, typed text
@@ -216,7 +210,7 @@ def test_the_demo_organisation_has_someone_in_every_part_of_the_story(demo: Orga
 
 
 def test_typed_text_is_escaped_and_names_become_mentions(demo: Organization) -> None:
-    typed = world.to_slack_text(demo, BOT, "@Flagpost is <b>this</b> & @marie gagnon ok? cc @U0DIR0001")
+    typed = world.to_slack_text(demo, BOT, "@Flagpost is <b>this</b> & @morgan moderator ok? cc @U0DIR0001")
     assert typed == "<@UFLAGPOST> is &lt;b&gt;this&lt;/b&gt; &amp; <@U0MOD0001> ok? cc <@U0DIR0001>"
 
 
@@ -240,7 +234,7 @@ def test_a_step_whose_command_is_unknown_shows_what_it_comes_with(demo: Organiza
     by_key = {step["key"]: step for step in steps}
     assert by_key["flag"]["done"] and by_key["flag"]["available"]
     assert not by_key["request"]["available"] and by_key["request"]["coming_with"] == "requests and approvals"
-    assert by_key["claim"]["who"]["name"] == "Marie Gagnon" and by_key["claim"]["channel"] == "C0MODERATE"
+    assert by_key["claim"]["who"]["name"] == "Morgan Moderator" and by_key["claim"]["channel"] == "C0MODERATE"
     assert by_key["acknowledge"]["channel"] == "D" + demo.oncall_rotation[0]
 
 
@@ -285,8 +279,8 @@ def test_moving_the_clock_runs_what_is_due_at_once(demo: Organization, mocker) -
 
 
 def test_people_are_optional_and_named(tmp_path: Path, demo: Organization) -> None:
-    assert demo.display_name("U0MOD0001") == "Marie Gagnon"
-    assert demo.display_name("U0NOBODY1") == "U0NOBODY1"
+    assert demo.name_of("U0MOD0001") == "Morgan Moderator"
+    assert demo.name_of("U0NOBODY1") == "U0NOBODY1"
     text = ORG_FILE.read_text()
     start = text.index("[people]")
     without = text[:start] + text[text.index("[oncall]") :]

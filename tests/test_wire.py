@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.db import make_engine
 from bot.events import ProcessedEvent
-from bot.slack import signing
+from bot.slack.testkit import payloads
 from tests.conftest import EMPLOYEE, MODERATOR
 from tests.harness import BotClient
 
@@ -25,27 +25,27 @@ def test_url_verification_echoes_the_challenge(bot: BotClient) -> None:
     }
     if (PAYLOADS / "url_verification.json").exists():
         payload = json.loads((PAYLOADS / "url_verification.json").read_text())["payload"]
-    result = bot.post(json.dumps(payload), signing.JSON)
+    result = bot.post(json.dumps(payload), payloads.JSON)
     assert result.status == 200
     assert result.json() == {"challenge": payload["challenge"]}
 
 
 def test_unsigned_request_is_refused(bot: BotClient) -> None:
-    body = signing.slash_command_body("/flag", "https://facebook.com/x hello", EMPLOYEE)
-    assert bot.post(body, signing.FORM, sign=False).status == 401
+    body = payloads.slash_command("/flag", "https://facebook.com/x hello", EMPLOYEE)[0]
+    assert bot.post(body, payloads.FORM, sign=False).status == 401
     assert bot.query(lambda s: s.scalar(select(func.count()).select_from(ProcessedEvent))) == 0
 
 
 def test_wrong_signature_is_refused(bot: BotClient) -> None:
-    body = signing.slash_command_body("/flag", "https://facebook.com/x hello", EMPLOYEE)
-    assert bot.post(body, signing.FORM, secret="not-the-secret").status == 401
+    body = payloads.slash_command("/flag", "https://facebook.com/x hello", EMPLOYEE)[0]
+    assert bot.post(body, payloads.FORM, secret="not-the-secret").status == 401
     assert bot.slack.calls == []
 
 
 def test_stale_timestamp_is_refused(bot: BotClient) -> None:
-    body = signing.slash_command_body("/flag", "https://facebook.com/x hello", EMPLOYEE)
+    body = payloads.slash_command("/flag", "https://facebook.com/x hello", EMPLOYEE)[0]
     six_minutes_ago = int(time.time()) - 6 * 60
-    assert bot.post(body, signing.FORM, timestamp=six_minutes_ago).status == 401
+    assert bot.post(body, payloads.FORM, timestamp=six_minutes_ago).status == 401
 
 
 def test_healthz_reports_the_database(bot: BotClient) -> None:

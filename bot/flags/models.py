@@ -10,6 +10,9 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
+from bot.refs import Ref
+
+ITEM = "flag"  # its item type in refs, cards, the audit trail and timed jobs
 
 
 class Kind(StrEnum):
@@ -117,7 +120,13 @@ class Flag(Base):
 
     @property
     def ref(self) -> str:
+        """What people call it: "F-12"."""
         return flag_ref(self.id)
+
+    @property
+    def item_ref(self) -> Ref:
+        """What its buttons carry: which flag, at which version."""
+        return Ref(ITEM, self.id, self.version)
 
     @property
     def reporters(self) -> list[str]:

@@ -4,13 +4,15 @@ feedback buttons; or the refusal with the human path. Pure functions."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from bot.policy.ids import PolicyIds
+from bot.policy.models import ITEM
 from bot.policy.search import Answer, Hit
+from bot.refs import Ref
+from bot.slack import blocks as bk
 from bot.slack.text import escape, quote
 
-Block = dict[str, Any]
+Block = bk.Block
 QUOTE_LIMIT = 700
 SHORT_LIMIT = 160
 
@@ -31,82 +33,48 @@ def citation(hit: Hit) -> str:
     return f"{where}*{escape(hit.clause.document)} {escape(hit.clause.number)}*"
 
 
-def _button(label: str, action: PolicyIds, value: str, style: str | None = None) -> Block:
-    button: Block = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label},
-        "action_id": action,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
 def answer_message(answer: Answer, question_id: int) -> tuple[str, list[Block]]:
     """The reply to a question: (fallback text, blocks)."""
-    asked = f"_You asked:_ {escape(trim(answer.question, 300))}"
+    value = Ref(ITEM, question_id).encode()
+    asked = bk.context(f"_You asked:_ {escape(trim(answer.question, 300))}")
     if not answer.confident or not answer.hits:
         text = (
             "I don't have a confident answer to that in the policies"
             + (f" ({escape(answer.reason)})" if answer.reason else "")
             + "."
         )
-        blocks: list[Block] = [
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": asked}]},
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": (
-                        f":thinking_face: {text} Rather than guess, I can send your question to Communications; they "
-                        "will answer you, and the missing policy gets noticed."
-                    ),
-                },
-            },
-            {
-                "type": "actions",
-                "elements": [
-                    _button(
-                        "Send to Communications",
-                        PolicyIds.SEND_TO_COMMUNICATIONS,
-                        str(question_id),
-                        "primary",
+        return bk.fallback(text), [
+            asked,
+            bk.section(
+                f":thinking_face: {text} Rather than guess, I can send your question to Communications; they "
+                "will answer you, and the missing policy gets noticed."
+            ),
+            bk.actions(
+                [
+                    bk.button(
+                        "Send to Communications", PolicyIds.SEND_TO_COMMUNICATIONS, value, style="primary"
                     )
-                ],
-            },
+                ]
+            ),
         ]
-        return text, blocks
     best, *others = answer.hits
     blocks = [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": asked}]},
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": (f"{citation(best)}\n{quote(trim(best.clause.text, QUOTE_LIMIT), QUOTE_LIMIT + 10)}"),
-            },
-        },
+        asked,
+        bk.section(f"{citation(best)}\n{quote(trim(best.clause.text, QUOTE_LIMIT), QUOTE_LIMIT + 10)}"),
     ]
     if others:
         lines = [f"• {citation(hit)}: {escape(trim(hit.clause.text, SHORT_LIMIT))}" for hit in others[:2]]
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": "Also relevant:\n" + "\n".join(lines)}],
-            }
-        )
+        blocks.append(bk.context("Also relevant:\n" + "\n".join(lines)))
     blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                _button("Helpful", PolicyIds.HELPFUL, str(question_id)),
-                _button("Not helpful", PolicyIds.NOT_HELPFUL, str(question_id)),
-            ],
-        }
+        bk.actions(
+            [
+                bk.button("Helpful", PolicyIds.HELPFUL, value),
+                bk.button("Not helpful", PolicyIds.NOT_HELPFUL, value),
+            ]
+        )
     )
     text = f"{best.clause.document} {best.clause.number}: {trim(best.clause.text, 200)}"
-    return escape(text), blocks
+    return bk.fallback(escape(text)), blocks
 
 
 def usage_text() -> str:

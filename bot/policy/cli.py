@@ -18,9 +18,7 @@ from bot.policy.service import PolicyLibrary, clause_directory, load_library
 
 def open_library(settings: Settings) -> PolicyLibrary:
     """Prepare the database (as `flagpost run` does), load the clause files, build the index."""
-    from bot.cli import prepare_database
-
-    prepare_database(settings.database_url)
+    db.prepare_database(settings.database_url)
     engine = db.make_engine(settings.database_url)
     factory = db.make_session_factory(engine)
     try:

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
 
+ITEM = "policy_question"  # its item type in refs and the audit trail
+
 
 class PolicyDocument(Base):
     __tablename__ = "policy_documents"

@@ -16,14 +16,13 @@ from bot import audit
 from bot.calendar import BusinessCalendar
 from bot.config import Organization
 from bot.errors import Conflict, InvalidInput, NotFound
-from bot.flags import service as flags
+from bot.flags import intake as flags
 from bot.flags.models import Kind, flag_ref
 from bot.policy.library import SyncReport, all_documents, sync_clause_files
-from bot.policy.models import PolicyDocument, PolicyFeedback, PolicyQuestion
+from bot.policy.models import ITEM, PolicyDocument, PolicyFeedback, PolicyQuestion
 from bot.policy.search import Answer, PolicyIndex, SearchClause, Tuning
 
 MAX_QUESTION_LENGTH = 1000
-ITEM = "policy_question"
 
 
 def clause_directory(org_file: Path) -> Path:

@@ -27,8 +27,8 @@ from bot.sandbox.api import BadRequest, make_sandbox_wsgi
 from bot.sandbox.clock import OffsetClock
 from bot.sandbox.workspace import Workspace
 from bot.scheduler import run_due_work
-from bot.slack.conversation import Conversation
-from bot.slack.standin import SlackStandIn
+from bot.slack.testkit.conversation import Conversation
+from bot.slack.testkit.standin import SlackStandIn
 
 log = logging.getLogger("flagpost.sandbox")
 HOST = "127.0.0.1"  # loopback only, whatever the caller asks
@@ -115,14 +115,16 @@ def build(org: Organization, org_file: Path, database: Path, port: int) -> tuple
     """The sandbox and its (not yet running) server."""
     from waitress.server import create_server
 
-    from bot.cli import boot
+    from bot.app import build_app
+    from bot.domains import start_runtime
     from bot.server import make_wsgi_app
 
     clock = OffsetClock()
     standin = SlackStandIn(clock=lambda: clock.now().timestamp(), strict=True).start()
     standin.users = {p["id"]: {"real_name": p["name"], "display_name": p["name"]} for p in world.people(org)}
     settings = _settings(org_file, database, standin.api_url, port)
-    rt, app = boot(settings, org, clock=clock)
+    rt = start_runtime(settings, org, clock=clock)  # what `flagpost run` does, with the sandbox's clock
+    app = build_app(rt)
     workspace = Workspace(
         org,
         standin.conversation,

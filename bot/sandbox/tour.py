@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.audit import AuditEvent
 from bot.config import Organization
 from bot.sandbox import world
-from bot.slack import signing
+from bot.slack.testkit import payloads
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,8 @@ def handles_command(app: App, command: str) -> bool:
     listeners = getattr(app, "_listeners", None)
     if listeners is None:  # a Bolt that hides its listeners: let the bot's answer tell
         return True
-    body = signing.slash_command_body(command, "", "U0PROBE")
-    request = BoltRequest(body=body, headers={"content-type": [signing.FORM]})
+    body, content_type = payloads.slash_command(command, "", "U0PROBE")
+    request = BoltRequest(body=body, headers={"content-type": [content_type]})
     response = BoltResponse(status=200)
     return any(listener.matches(req=request, resp=response) for listener in listeners)
 
@@ -145,7 +145,7 @@ def progress(
                 "key": step.key,
                 "label": step.label,
                 "do": step.do,
-                "who": {"role": step.who, "id": user, "name": org.display_name(user) if user else None},
+                "who": {"role": step.who, "id": user, "name": org.name_of(user) if user else None},
                 "channel": where_to(org, step, user),
                 "done": is_done(step, entries),
                 "available": available,

@@ -1,25 +1,20 @@
-"""Slack's request bodies, built from what a person did on the sandbox's page and from what the bot rendered.
+"""What Slack puts inside its requests, read from what the bot rendered and what a person did on the page.
 
 The page says only which element of which message or view was used, and the raw value typed or chosen; the
-element itself (its value, its options, its text) is read from the blocks the bot sent, as Slack does.
+element itself (its value, its options, its text) is read from the blocks the bot sent, as Slack does. The
+envelopes (block_actions, view_submission, …) are the test kit's, so the sandbox sends what the tests send.
 """
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from bot.slack.conversation import Message, View
+from bot.slack.testkit.conversation import Message, View
+from bot.slack.testkit.payloads import APP_ID, TEAM_ID
+from bot.slack.testkit.standin import BOT_ID
 
-TEAM = {"id": "T0TOWN", "domain": "town"}
-APP_ID = "A0FLAGPOST"
 Raw = Any  # what the page sends for one element: a text, an option value, a user id, a date, or a list
-
-
-def _user(user: str) -> dict[str, str]:
-    return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM["id"]}
 
 
 def elements(blocks: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -131,7 +126,6 @@ def action_entry(element: dict[str, Any], block_id: str, raw: Raw) -> dict[str, 
         "type": element.get("type"),
         "action_id": element.get("action_id"),
         "block_id": block_id,
-        "action_ts": f"{time.time():.6f}",
     }
     for key in ("text", "value", "style"):
         if key in element:
@@ -140,9 +134,6 @@ def action_entry(element: dict[str, Any], block_id: str, raw: Raw) -> dict[str, 
         state = element_state(element, raw, True)
         entry.update({key: value for key, value in state.items() if key != "type"})
     return entry
-
-
-BOT_ID = "BFLAGPOST"
 
 
 def message_of(message: Message, bot_user: str) -> dict[str, Any]:
@@ -165,7 +156,7 @@ def view_of(view: View, state: dict[str, Any]) -> dict[str, Any]:
     definition = view.definition
     return {
         "id": view.id,
-        "team_id": TEAM["id"],
+        "team_id": TEAM_ID,
         "type": definition.get("type", "modal"),
         "blocks": definition.get("blocks") or [],
         "private_metadata": definition.get("private_metadata", ""),
@@ -182,112 +173,4 @@ def view_of(view: View, state: dict[str, Any]) -> dict[str, Any]:
         "app_id": APP_ID,
         "external_id": definition.get("external_id", ""),
         "bot_id": BOT_ID,
-    }
-
-
-def block_actions(
-    user: str,
-    action: dict[str, Any],
-    trigger_id: str,
-    *,
-    message: Message | None = None,
-    view: View | None = None,
-    state: dict[str, Any] | None = None,
-    response_url: str | None = None,
-    bot_user: str = "",
-) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "type": "block_actions",
-        "user": _user(user),
-        "api_app_id": APP_ID,
-        "token": "verification_token",
-        "team": TEAM,
-        "enterprise": None,
-        "is_enterprise_install": False,
-        "trigger_id": trigger_id,
-        "state": {"values": state or {}},
-        "actions": [action],
-    }
-    if message is not None:
-        payload["container"] = {
-            "type": "message",
-            "message_ts": message.ts,
-            "channel_id": message.channel,
-            "is_ephemeral": message.ephemeral_to is not None,
-        }
-        payload["channel"] = {"id": message.channel}
-        if message.ephemeral_to is None:  # Slack does not send an ephemeral message back
-            payload["message"] = message_of(message, bot_user)
-        payload["response_url"] = response_url
-    if view is not None:
-        payload["container"] = {"type": "view", "view_id": view.id}
-        payload["view"] = view_of(view, state or {})
-    return payload
-
-
-def view_submission(user: str, view: View, state: dict[str, Any], trigger_id: str) -> dict[str, Any]:
-    return {
-        "type": "view_submission",
-        "team": TEAM,
-        "user": _user(user),
-        "api_app_id": APP_ID,
-        "token": "verification_token",
-        "trigger_id": trigger_id,
-        "view": view_of(view, state),
-        "response_urls": [],
-        "is_enterprise_install": False,
-    }
-
-
-def view_closed(user: str, view: View, state: dict[str, Any], cleared: bool) -> dict[str, Any]:
-    return {
-        "type": "view_closed",
-        "team": TEAM,
-        "user": _user(user),
-        "api_app_id": APP_ID,
-        "token": "verification_token",
-        "view": view_of(view, state),
-        "is_cleared": cleared,
-        "is_enterprise_install": False,
-    }
-
-
-def message_action(
-    user: str,
-    message: Message,
-    channel_name: str,
-    callback_id: str,
-    trigger_id: str,
-    response_url: str,
-    bot_user: str,
-) -> dict[str, Any]:
-    return {
-        "type": "message_action",
-        "token": "verification_token",
-        "action_ts": f"{time.time():.6f}",
-        "team": TEAM,
-        "user": {"id": user, "name": user.lower()},
-        "channel": {"id": message.channel, "name": channel_name},
-        "callback_id": callback_id,
-        "trigger_id": trigger_id,
-        "message_ts": message.ts,
-        "message": message_of(message, bot_user),
-        "response_url": response_url,
-    }
-
-
-def event_callback(event: dict[str, Any], bot_user: str) -> dict[str, Any]:
-    now = time.time()
-    stamp = event.get("ts") or f"{now:.6f}"
-    return {
-        "token": "verification_token",
-        "team_id": TEAM["id"],
-        "api_app_id": APP_ID,
-        "event": {"event_ts": stamp, **event},
-        "type": "event_callback",
-        "event_id": "Ev" + uuid.uuid4().hex[:12].upper(),
-        "event_time": int(now),
-        "authorizations": [
-            {"team_id": TEAM["id"], "user_id": bot_user, "is_bot": True, "is_enterprise_install": False}
-        ],
     }

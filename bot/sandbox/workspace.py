@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.config import Organization
 from bot.sandbox import wire, world
-from bot.slack import signing
-from bot.slack.conversation import Conversation, Message, ResponseContext, View
+from bot.slack.testkit import payloads, signing
+from bot.slack.testkit.conversation import Conversation, Message, ResponseContext, View
 from bot.slack.text import escape
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class Workspace:
 
     # ----- the wire
     def _post(self, body: str, content_type: str) -> tuple[int, str, float]:
+        """Sign and POST, as Slack does; the answer, its HTTP status and how long the ack took."""
         headers = {"Content-Type": content_type, **signing.signed_headers(self.secret, body)}
         request = urllib.request.Request(self.events_url, data=body.encode(), headers=headers, method="POST")
         started = time.perf_counter()
@@ -76,15 +77,13 @@ class Workspace:
             status, text = error.code, error.read().decode()
         return status, text, (time.perf_counter() - started) * 1000
 
-    def _interactive(self, payload: dict[str, Any]) -> tuple[int, str, float]:
-        result = self._post(signing.interactive_body(payload), signing.FORM)
+    def _interactive(self, body: payloads.Body) -> tuple[int, str, float]:
+        result = self._post(*body)
         self.settle()
         return result
 
     def _event(self, event: dict[str, Any]) -> Outcome:
-        status, _text, ms = self._post(
-            signing.event_body(wire.event_callback(event, self.talk.bot_user)), signing.JSON
-        )
+        status, _text, ms = self._post(*payloads.event(event))
         self.settle()
         return Outcome(status, ms)
 
@@ -106,7 +105,13 @@ class Workspace:
             return self.command(user, channel, command.lower(), rest.strip())
         typed = world.to_slack_text(self.org, self.talk.bot_user, text)[:4000]
         message = self.talk.post(channel, user, typed, thread_ts=thread_ts)
-        event: dict[str, Any] = {"user": user, "text": typed, "ts": message.ts, "channel": channel}
+        event: dict[str, Any] = {
+            "user": user,
+            "text": typed,
+            "ts": message.ts,
+            "channel": channel,
+            "team": payloads.TEAM_ID,
+        }
         if thread_ts:
             event["thread_ts"] = thread_ts
         if channel == "D" + user:
@@ -118,18 +123,16 @@ class Workspace:
     def command(self, user: str, channel: str, command: str, text: str) -> Outcome:
         # Slack escapes &, <, > in what was typed after the command, as in messages
         context = ResponseContext(user=user, channel=channel)
-        body = signing.slash_command_body(
+        body = payloads.slash_command(
             command,
             escape(text),
             user,
-            channel,
+            channel=channel,
             channel_name=world.channel_name(self.org, channel),
             response_url=self._response_url(context),
-            trigger_id=self.talk.issue_trigger(user),
-            team_domain=wire.TEAM["domain"],
-            api_app_id=wire.APP_ID,
+            trigger=self.talk.issue_trigger(user),
         )
-        status, answer, ms = self._post(body, signing.FORM)
+        status, answer, ms = self._post(*body)
         if status == 404:
             self.unknown_commands.add(command)
             self._say_as_slackbot(user, channel, f"`{escape(command)}` is not something Flagpost does yet.")
@@ -157,46 +160,44 @@ class Workspace:
         values: dict[str, dict[str, wire.Raw]] | None = None,
     ) -> Outcome:
         """A button, a select, a date… in a message (`channel`, `ts`) or in a view (`view_id`)."""
+        trigger = self.talk.issue_trigger(user)
         if view_id:
             view = self._own_view(user, view_id)
-            blocks, state = (
-                view.definition.get("blocks") or [],
-                wire.state_values(view.definition.get("blocks") or [], values or {}),
-            )
-            payload_of = {"view": view, "state": state}
+            blocks = view.definition.get("blocks") or []
+            state = wire.state_values(blocks, values or {})
+            shown = {"view": wire.view_of(view, state), "state": state}
         else:
             message = self._visible_message(user, channel, ts)
-            blocks, payload_of = (
-                message.blocks,
-                {
-                    "message": message,
-                    "response_url": self._response_url(
-                        ResponseContext(user, channel, message.ts, message.thread_ts)
-                    ),
-                },
-            )
+            blocks = message.blocks
+            context = ResponseContext(user, channel, message.ts, message.thread_ts)
+            shown = {
+                "channel": channel,
+                "message": wire.message_of(message, self.talk.bot_user),
+                "ephemeral": message.ephemeral_to is not None,
+                "response_url": self._response_url(context),
+            }
         element = wire.find_element(blocks, block_id, action_id)
         if element is None:
             raise Refused("that element is no longer there; the message or view changed")
         action = wire.action_entry(element, block_id, raw)
-        payload = wire.block_actions(
-            user, action, self.talk.issue_trigger(user), bot_user=self.talk.bot_user, **payload_of
+        status, _answer, ms = self._interactive(
+            payloads.block_actions(action, user, trigger=trigger, **shown)
         )
-        status, _answer, ms = self._interactive(payload)
         return Outcome(status, ms)
 
     def shortcut(self, user: str, channel: str, ts: str, callback_id: str) -> Outcome:
         message = self._visible_message(user, channel, ts)
-        payload = wire.message_action(
-            user,
-            message,
-            world.channel_name(self.org, channel),
+        body = payloads.message_shortcut(
             callback_id,
-            self.talk.issue_trigger(user),
-            self._response_url(ResponseContext(user, channel, None, message.thread_ts)),
-            self.talk.bot_user,
+            user,
+            message.text,
+            channel=channel,
+            channel_name=world.channel_name(self.org, channel),
+            message=wire.message_of(message, self.talk.bot_user),
+            response_url=self._response_url(ResponseContext(user, channel, None, message.thread_ts)),
+            trigger=self.talk.issue_trigger(user),
         )
-        status, _answer, ms = self._interactive(payload)
+        status, _answer, ms = self._interactive(body)
         return Outcome(status, ms, unknown=status == 404)
 
     # ----- modals
@@ -207,8 +208,10 @@ class Workspace:
             self.talk.set_errors(view.id, missing)
             return Outcome(200, 0.0, errors=missing)
         state = wire.state_values(view.definition.get("blocks") or [], values)
-        payload = wire.view_submission(user, view, state, self.talk.issue_trigger(user))
-        status, answer, ms = self._interactive(payload)
+        body = payloads.view_submission(
+            wire.view_of(view, state), {}, user, state=state, trigger=self.talk.issue_trigger(user)
+        )
+        status, answer, ms = self._interactive(body)
         if status != 200:
             errors = {"": "We had some trouble connecting. Try again?"}
             self.talk.set_errors(view.id, errors)
@@ -234,7 +237,9 @@ class Workspace:
         outcome = Outcome(200, 0.0)
         if view.definition.get("notify_on_close"):
             state = wire.state_values(view.definition.get("blocks") or [], values or {})
-            status, _answer, ms = self._interactive(wire.view_closed(user, view, state, cleared=False))
+            status, _answer, ms = self._interactive(
+                payloads.view_closed(wire.view_of(view, state), user, state=state)
+            )
             outcome = Outcome(status, ms)
         self.talk.close_view(user, view.id, clear=bool(view.definition.get("clear_on_close")))
         return outcome

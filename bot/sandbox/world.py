@@ -76,7 +76,7 @@ def people(org: Organization) -> list[dict[str, Any]]:
         ids += org.roles.get(role, ())
     ids += org.oncall_rotation
     return [
-        {"id": user, "name": org.display_name(user), "roles": roles_of(org, user) or ["employee"]}
+        {"id": user, "name": org.name_of(user), "roles": roles_of(org, user) or ["employee"]}
         for user in dict.fromkeys(ids)
     ]
 

@@ -2,7 +2,7 @@
 
 It answers the methods Flagpost calls, records each call (method and parsed body), and can be told to fail:
 HTTP 429 with Retry-After, HTTP 500, a dropped connection, or `ok: false` with a Slack error code.
-It also keeps what a workspace would show (bot/slack/conversation.py): the tests use the calls, the
+It also keeps what a workspace would show (conversation.py beside it): the tests use the calls, the
 try-it-without-Slack sandbox shows the conversation.
 """
 
@@ -18,12 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.slack.conversation import Conversation, SlackError
+from bot.slack.testkit.conversation import Conversation, SlackError
+from bot.slack.testkit.payloads import BOT_USER_ID, TEAM_ID
 
 CONTROL_PATH = "/_standin/"
-BOT_USER_ID = "UFLAGPOST"
 BOT_ID = "BFLAGPOST"
-TEAM_ID = "T0TOWN"
 
 
 @dataclass
@@ -378,7 +377,7 @@ class SlackStandIn:
 
 
 def main() -> None:
-    """`python -m bot.slack.standin [--port N]`: run the stand-in on its own until interrupted."""
+    """`python -m bot.slack.testkit.standin [--port N]`: run the stand-in on its own until interrupted."""
     import argparse
 
     parser = argparse.ArgumentParser(description="A stand-in for Slack's Web API on a loopback port.")

@@ -1,4 +1,5 @@
-"""The one factory for the Bolt App: its client, its error handler, and once-only event processing."""
+"""The one factory for the Bolt App: its client, its error handler, once-only event processing, and the
+listeners of every domain in the runtime's list."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from slack_bolt.context.respond import Respond
 from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackClientError
 
-from bot.errors import FlagpostError
+from bot.errors import FlagpostError, InvalidInput
 from bot.events import first_delivery
 from bot.runtime import Runtime
 from bot.slack.door import SlackCallFailed
@@ -85,6 +86,8 @@ def build_error_handler(rt: Runtime) -> Callable[..., BoltResponse | None]:
         text = user_message_for(error)
         if "command" in body:
             payload: dict[str, Any] = {"response_type": "ephemeral", "text": text}
+        elif body.get("type") == "view_submission" and isinstance(error, InvalidInput) and error.field:
+            payload = {"response_action": "errors", "errors": {error.field: text}}  # shown on the field
         elif body.get("type") == "view_submission":
             payload = {"response_action": "update", "view": _error_view(text)}
         else:
@@ -173,7 +176,8 @@ def build_app(rt: Runtime) -> App:
         next()
         return None
 
-    from handlers import register_all
-
-    register_all(GuardedApp(app, rt), rt)
+    guarded = GuardedApp(app, rt)
+    for domain in rt.domains:
+        if domain.listeners is not None:
+            domain.listeners(guarded, rt)
     return app

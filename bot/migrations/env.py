@@ -5,8 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from bot.db import UTCDateTime
-from bot.models import Base
+from bot.db import Base, UTCDateTime
+from bot.domains import load_models
+
+load_models()
 
 config = context.config
 target_metadata = Base.metadata
