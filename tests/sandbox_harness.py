@@ -12,6 +12,7 @@ import queue
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -149,7 +150,8 @@ def browser_or_skip() -> str:
 
 
 class SlackPage:
-    """The sandbox's page as a person uses it: be someone, open a channel, type, click what the bot drew."""
+    """The sandbox's page as a person uses it: be someone, open a channel, type, click what the bot drew,
+    fill a form. Walks through new domains are a few of these calls (see tests/test_sandbox_browser.py)."""
 
     def __init__(self, page: Any, url: str):
         self.page = page
@@ -175,26 +177,78 @@ class SlackPage:
         self.page.press("#message-box", "Enter")
 
     def message(self, containing: str) -> Any:
-        """The newest message showing this text."""
+        """The newest message showing this text (waits for it)."""
         found = self.page.locator("#messages .message", has_text=containing).last
         found.wait_for()
         return found
 
-    def click(self, label: str, in_message: str) -> None:
-        self.message(in_message).get_by_role("button", name=label, exact=True).click()
+    def last_message(self) -> Any:
+        found = self.page.locator("#messages .message").last
+        found.wait_for()
+        return found
 
+    def click(self, label: str, in_message: str | None = None) -> None:
+        """Click a button of the newest message showing `in_message` (or of the newest message)."""
+        where = self.message(in_message) if in_message else self.last_message()
+        where.get_by_role("button", name=label, exact=True).click()
+
+    # ----- modals
     @property
     def modal(self) -> Any:
         return self.page.locator("#overlay .modal")
 
+    def field(self, label: str) -> Any:
+        return self.modal.locator(".input-block", has=self.page.locator(".input-label", has_text=label))
+
+    def fill(self, label: str, text: str) -> None:
+        self.field(label).locator("input, textarea").first.fill(text)
+
+    def choose(self, label: str, option: str) -> None:
+        """Pick an option of a select or a radio button, by the words shown."""
+        field = self.field(label)
+        select = field.locator("select")
+        if select.count():
+            value = select.locator("option", has_text=option).first.get_attribute("value")
+            select.select_option(value)
+        else:
+            field.get_by_text(option, exact=False).first.click()
+
+    def fill_required(self) -> None:
+        """Something sensible in every required field still empty: enough to get through any form."""
+        blocks = self.modal.locator(".input-block")
+        for index in range(blocks.count()):
+            block = blocks.nth(index)
+            if block.locator(".optional").count():
+                continue
+            self._fill_one(block)
+
+    def _fill_one(self, block: Any) -> None:
+        values = {"url": "https://www.facebook.com/prairiecrossing/posts/42", "date": "2027-06-30",
+                  "time": "10:00", "email": "someone@example.org", "number": "1"}  # fmt: skip
+        control = block.locator("input, textarea, select").first
+        tag = control.evaluate("node => node.tagName.toLowerCase()")
+        kind = control.get_attribute("type") or ""
+        if tag == "select":
+            if not control.input_value():
+                options = control.locator("option:not([value=''])")
+                control.select_option(options.first.get_attribute("value"))
+        elif kind in ("radio", "checkbox"):
+            if not block.locator("input:checked").count():
+                control.check()
+        elif not control.input_value():
+            control.fill(values.get(kind, "For the sandbox walk-through: the spring programme."))
+
     def submit(self) -> None:
         self.modal.locator("[data-submit]").click()
 
+    # ----- the tour and pictures
     def step(self, key: str) -> Any:
         return self.page.locator(f"#steps .step[data-step='{key}']")
 
     def screenshot(self, name: str, element: Any = None) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / name
+        """Into docs/screenshots/ when FLAGPOST_SCREENSHOTS is set (`make screenshots`), else a temp dir."""
+        folder = SCREENSHOTS if os.environ.get("FLAGPOST_SCREENSHOTS") else Path(tempfile.gettempdir())
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
         (element or self.page).screenshot(path=str(path))
         return path

@@ -224,7 +224,7 @@ function apply(data) {
     if (message.deleted) state.messages.delete(key);
     else state.messages.set(key, message);
     const seen = message.channel === currentChannel() && !(state.channel === "app" && state.appTab === "home");
-    if (isNew && !seen && message.user !== state.me && state.seq) {
+    if (isNew && !seen && message.user !== state.me && state.loaded) {
       state.unread.set(message.channel, (state.unread.get(message.channel) || 0) + 1);
     }
   }
@@ -236,15 +236,18 @@ function apply(data) {
     state.clockAt = performance.now();
   }
   state.seq = data.seq;
+  state.loaded = true;
   render();
 }
 
 async function pollFeed(generation) {
+  let first = true; // the first answer comes at once; after it, the sandbox holds the call until a change
   while (generation === state.generation) {
     const controller = new AbortController();
     state.poll = controller;
     try {
-      const wait = state.seq ? 20 : 0;
+      const wait = first ? 0 : 20;
+      first = false;
       const response = await fetch(`/sandbox/api/feed?as=${encodeURIComponent(state.me)}&since=${state.seq}&wait=${wait}`, { signal: controller.signal });
       const data = await response.json();
       if (generation !== state.generation) return;
@@ -260,7 +263,7 @@ async function pollFeed(generation) {
 function becomeUser(user) {
   state.generation += 1;
   if (state.poll) state.poll.abort();
-  Object.assign(state, { me: user, seq: 0, messages: new Map(), modals: [], home: null, unread: new Map(), saved: {}, shownView: null, shownKey: null, threadTs: null });
+  Object.assign(state, { me: user, seq: 0, loaded: false, messages: new Map(), modals: [], home: null, unread: new Map(), saved: {}, shownView: null, shownKey: null, threadTs: null });
   $("me").value = user;
   $("thread-note").hidden = true;
   history.replaceState(null, "", `?as=${encodeURIComponent(user)}`);
