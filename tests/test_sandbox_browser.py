@@ -168,7 +168,9 @@ def test_escaped_text_stays_text(slack: SlackPage) -> None:
     slack.send("<b>not bold</b> & <script>alert(1)</script> *bold* _italic_ <https://evil.example|click>")
     mine = slack.message("not bold")
     expect(mine).to_contain_text("<b>not bold</b> & <script>alert(1)</script>")
-    expect(mine).to_contain_text("<https://evil.example|click>")  # a bare address at most, never a disguised link
+    expect(mine).to_contain_text(
+        "<https://evil.example|click>"
+    )  # a bare address at most, never a disguised link
     expect(mine.locator("b, script")).to_have_count(0)
     expect(mine.get_by_role("link", name="click")).to_have_count(0)
     expect(mine.locator("strong")).to_have_text("bold")
@@ -255,3 +257,134 @@ def test_an_after_hours_emergency_pages_and_is_acknowledged(
     slack.app("messages")
     slack.click("Acknowledge")
     expect(slack.step("acknowledge")).to_have_class(re.compile("done"))
+
+
+# ----- the renderer, on everything Flagpost may send (not only what today's domains happen to use)
+
+
+def _text(text: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": text}
+
+
+CONFIRM = {"title": _text("Deny?"), "text": {"type": "mrkdwn", "text": "*Sure?*"}, "confirm": _text("Deny"),
+           "deny": _text("Back")}  # fmt: skip
+EVERY_INPUT = {
+    "type": "modal",
+    "blocks": [
+        {"type": "header", "block_id": "h", "text": {"type": "plain_text", "text": "Request :key: access"}},
+        {
+            "type": "section",
+            "block_id": "s",
+            "text": {"type": "mrkdwn", "text": "For <@U0DIR0001>, by <!date^1795000000^{date_short}|a date>"},
+            "fields": [{"type": "mrkdwn", "text": "*What*\nFacebook"}, {"type": "plain_text", "text": "a <b>"}],
+            "accessory": {"type": "button", "action_id": "more", "text": {"type": "plain_text", "text": "More"}},
+        },
+        {"type": "divider", "block_id": "d"},
+        {"type": "context", "block_id": "c", "elements": [{"type": "mrkdwn", "text": "~gone~ `code`"}]},
+        {"type": "input", "block_id": "text", "label": {"type": "plain_text", "text": "Reason"},
+         "element": {"type": "plain_text_input", "action_id": "v", "multiline": True, "initial_value": "why"},
+         "hint": {"type": "plain_text", "text": "Say why"}},
+        {"type": "input", "block_id": "url", "label": {"type": "plain_text", "text": "Link"},
+         "element": {"type": "url_text_input", "action_id": "v"}},
+        {"type": "input", "block_id": "date", "label": {"type": "plain_text", "text": "Until"},
+         "element": {"type": "datepicker", "action_id": "v", "initial_date": "2026-12-24"}},
+        {"type": "input", "block_id": "pick", "label": {"type": "plain_text", "text": "Kind"},
+         "element": {"type": "static_select", "action_id": "v", "options": [
+             {"text": {"type": "plain_text", "text": "Access"}, "value": "access"},
+             {"text": {"type": "plain_text", "text": "Photo"}, "value": "photo"}]}},
+        {"type": "input", "block_id": "who", "label": {"type": "plain_text", "text": "Director"},
+         "element": {"type": "users_select", "action_id": "v", "initial_user": "U0DIR0001"}},
+        {"type": "input", "block_id": "boxes", "optional": True, "label": {"type": "plain_text", "text": "Where"},
+         "element": {"type": "checkboxes", "action_id": "v", "options": [
+             {"text": {"type": "plain_text", "text": "Facebook"}, "value": "fb"},
+             {"text": {"type": "plain_text", "text": "Instagram"}, "value": "ig"}],
+             "initial_options": [{"text": {"type": "plain_text", "text": "Instagram"}, "value": "ig"}]}},
+        {"type": "input", "block_id": "radio", "label": {"type": "plain_text", "text": "How long"},
+         "element": {"type": "radio_buttons", "action_id": "v", "options": [
+             {"text": {"type": "plain_text", "text": "A week"}, "value": "week"},
+             {"text": {"type": "plain_text", "text": "A month"}, "value": "month"}]}},
+        {"type": "actions", "block_id": "a", "elements": [
+            {"type": "button", "action_id": "ok", "style": "primary", "text": _text("Approve")},
+            {"type": "button", "action_id": "no", "style": "danger", "text": _text("Deny"), "confirm": CONFIRM}]},
+        {"type": "video", "block_id": "v"},
+    ],
+}  # fmt: skip
+
+RENDER = """async (view) => {
+  const { renderBlocks } = await import('/sandbox/static/blockkit.js');
+  const { confirmDialog } = await import('/sandbox/static/views.js');
+  const got = {}; const acted = [];
+  const ctx = { people: [{ id: 'U0DIR0001', name: 'Dana Director' }], channels: [], timezone: 'America/Edmonton',
+    nameOf: (id) => (id === 'U0DIR0001' ? 'Dana Director' : id), channelName: (id) => id, now: () => 1795000000 };
+  const surface = { errors: { url: 'Paste a link' }, register: (b, a, get) => { got[b] = get; },
+    onAction: (b, element) => acted.push(element.action_id) };
+  const box = renderBlocks(view.blocks, ctx, surface);
+  box.id = 'rendered';
+  document.body.replaceChildren(box);
+  box.querySelector("[data-block-id='radio'] input[value='month']").click();
+  box.querySelector("[data-block-id='pick'] select").value = 'photo';
+  box.querySelector("[data-action-id='ok']").click();
+  const values = Object.fromEntries(Object.entries(got).map(([b, get]) => [b, get()]));
+  const denied = confirmDialog(view.blocks[11].elements[1].confirm, ctx);
+  const dialog = document.querySelector('.confirm-layer').innerText;
+  [...document.querySelectorAll('.confirm-layer button')].find((b) => b.textContent === 'Deny').click();
+  return { values, acted, dialog, confirmed: await denied, text: box.innerText };
+}"""
+
+
+def test_every_block_and_input_renders(slack: SlackPage) -> None:
+    slack.open(EMPLOYEE)
+    result = slack.page.evaluate(RENDER, EVERY_INPUT)
+    assert result["values"] == {
+        "text": "why",
+        "url": "",
+        "date": "2026-12-24",
+        "pick": "photo",
+        "who": "U0DIR0001",
+        "boxes": ["ig"],
+        "radio": "month",
+    }
+    assert result["acted"] == ["ok"]
+    assert result["confirmed"] is True and "Deny?" in result["dialog"] and "Back" in result["dialog"]
+    text = result["text"]
+    assert "Request 🔑 access" in text and "For @Dana Director, by Nov 18, 2026" in text
+    assert "a <b>" in text and "Paste a link" in text and "Say why" in text and "(optional)" in text
+    assert "(block video — not shown by the sandbox yet)" in text
+    rendered = slack.page.locator("#rendered")
+    expect(rendered.locator("s")).to_have_text("gone")
+    expect(rendered.locator("code")).to_have_text("code")
+    expect(rendered.locator(".btn.primary")).to_have_text("Approve")
+    expect(rendered.locator(".btn.danger")).to_have_text("Deny")
+
+
+MRKDWN = """async (text) => {
+  const { renderMrkdwn } = await import('/sandbox/static/mrkdwn.js');
+  const ctx = { timezone: 'America/Edmonton', now: () => 1795000000, nameOf: (id) => 'Name of ' + id,
+    channelName: (id) => 'chan-' + id };
+  const node = renderMrkdwn(text, ctx);
+  document.body.replaceChildren(node);
+  return { text: node.innerText, html: node.innerHTML };
+}"""
+
+
+@pytest.mark.parametrize(
+    ("mrkdwn", "shown", "tag"),
+    [
+        ("&lt;script&gt;alert(1)&lt;/script&gt; &amp;amp;", "<script>alert(1)</script> &amp;", None),
+        ("*bold* and _italic_ and ~struck~", "bold and italic and struck", "<strong>bold</strong>"),
+        ("<https://town.ca/a?b=1&amp;c=2|the page>", "the page", 'href="https://town.ca/a?b=1&amp;c=2"'),
+        ("<javascript:alert(1)|click>", "click", None),
+        ("hi <@U0MOD0001> in <#C0MODERATE>", "hi @Name of U0MOD0001 in #chan-C0MODERATE", 'class="mention"'),
+        ("<!date^1795000000^{date_short_pretty} at {time}|2026-11-18 08:26 UTC>", "today at", None),
+        ("&gt; quoted\nnot quoted", "quoted\nnot quoted", "<blockquote>"),
+        ("```\n<b>pre</b>\n```", "<b>pre</b>", "<pre>"),
+        (":white_check_mark: done :no_such_emoji:", "✅ done :no_such_emoji:", None),
+    ],
+)
+def test_mrkdwn_renders_as_slack_does(slack: SlackPage, mrkdwn: str, shown: str, tag: str | None) -> None:
+    slack.open(EMPLOYEE)
+    result = slack.page.evaluate(MRKDWN, mrkdwn)
+    assert shown in result["text"]
+    if tag:
+        assert tag in result["html"]
+    assert "<script" not in result["html"] and "javascript:" not in result["html"]

@@ -301,3 +301,34 @@ def test_a_bad_people_entry_is_explained(tmp_path: Path, line: str, words: str) 
     path.write_text(ORG_FILE.read_text().replace("[people]", f"[people]\n{line}"))
     with pytest.raises(ConfigError, match=re.escape(words)):
         load_organization(path)
+
+
+def test_a_submission_answer_updates_pushes_clears_or_marks_fields() -> None:
+    from bot.sandbox.workspace import Workspace
+
+    talk = Conversation(BOT)
+    workspace = Workspace(
+        load_organization(ORG_FILE), talk, "secret", "http://standin/response/", lambda: None
+    )
+    first = talk.open_view(talk.issue_trigger("U0EMP0001"), {"type": "modal", "title": _plain("One")})
+    assert workspace._apply_response_action(
+        "U0EMP0001", first, {"response_action": "errors", "errors": {"a": "No"}}
+    )
+    assert talk.views[first.id].errors == {"a": "No"}
+    workspace._apply_response_action(
+        "U0EMP0001", first, {"response_action": "update", "view": {"type": "modal"}}
+    )
+    assert talk.views[first.id].errors == {} and "title" not in talk.views[first.id].definition
+    workspace._apply_response_action(
+        "U0EMP0001", first, {"response_action": "push", "view": {"type": "modal"}}
+    )
+    assert len(talk.modals["U0EMP0001"]) == 2
+    workspace._apply_response_action("U0EMP0001", first, {"response_action": "clear"})
+    assert talk.modals["U0EMP0001"] == []
+    second = talk.open_view(talk.issue_trigger("U0EMP0001"), {"type": "modal"})
+    workspace._apply_response_action("U0EMP0001", second, {})  # a plain ack closes the view
+    assert talk.modals["U0EMP0001"] == []
+
+
+def _plain(text: str) -> dict[str, str]:
+    return {"type": "plain_text", "text": text}
