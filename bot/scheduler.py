@@ -36,11 +36,11 @@ def _safely(name: str, work: Callable[[Runtime], object], rt: Runtime) -> None:
         log.exception("scheduled work %s failed", name)
 
 
-def run_timed_jobs(rt: Runtime) -> int:
-    """Claim the due timed jobs and do each in its own transaction. Returns how many were done."""
+def run_timed_jobs(rt: Runtime, limit: int = due.BATCH) -> int:
+    """Claim a batch of due timed jobs and do each in its own transaction. Returns how many were done."""
     handlers = timed_handlers(rt.domains)
     with rt.write_lock, rt.sessions() as session:
-        claimed = due.claim_due(session, due.TimedJob, rt.clock.now())
+        claimed = due.claim_due(session, due.TimedJob, rt.clock.now(), limit=limit)
     return sum(_run_one(rt, handlers, job_id, lease) for job_id, lease in claimed)
 
 

@@ -23,6 +23,7 @@ from bot.domains import DOMAINS, load_models
 from bot.policy.service import load_library
 from bot.runtime import Runtime, build_runtime
 from bot.server import make_http_server
+from bot.slack.testkit.socket import SocketModeStandIn
 from bot.slack.testkit.standin import SlackStandIn
 from tests.harness import SIGNING_SECRET, BotClient
 
@@ -149,6 +150,33 @@ def bot(runtime: Runtime, slack: SlackStandIn) -> Iterator[BotClient]:
     client = BotClient(runtime, app, slack, server)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def socket_standin() -> Iterator[SocketModeStandIn]:
+    with SocketModeStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def socket_bot(
+    runtime: Runtime, slack: SlackStandIn, socket_standin: SocketModeStandIn
+) -> Iterator[BotClient]:
+    """The same bot, connected to Slack over Socket Mode: requests arrive as envelopes on a WebSocket."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    slack.socket_url = socket_standin.url
+    app = build_app(runtime)
+    handler = SocketModeHandler(app, "xapp-1-A0FLAGPOST-test")
+    before = socket_standin.connections_made
+    handler.connect()
+    socket_standin.wait_connected(after=before)
+    server = make_http_server(runtime, app, host="127.0.0.1", port=0, threads=2)
+    client = BotClient(runtime, app, slack, server, socket=socket_standin)
+    yield client
+    handler.close()
+    client.close()
+    slack.socket_url = None
 
 
 # ----- proof that PostgreSQL was really used (CI sets FLAGPOST_REQUIRE_POSTGRES=1)

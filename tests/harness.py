@@ -16,6 +16,7 @@ from bot.scheduler import run_due_work
 from bot.server import stop_http_server
 from bot.slack.testkit import payloads
 from bot.slack.testkit.signing import signed_headers
+from bot.slack.testkit.socket import SocketModeStandIn
 from bot.slack.testkit.standin import Call, SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret"
@@ -38,13 +39,19 @@ class HttpResult:
 
 
 class BotClient:
-    def __init__(self, rt: Runtime, app: App, slack: SlackStandIn, server: Any):
+    """Talks to a running Flagpost as Slack would: over HTTP (signed requests to /slack/events), or, given a
+    Socket Mode stand-in the bot is connected to, as envelopes over the WebSocket."""
+
+    def __init__(
+        self, rt: Runtime, app: App, slack: SlackStandIn, server: Any, socket: SocketModeStandIn | None = None
+    ):
         import threading
 
         self.rt = rt
         self.app = app
         self.slack = slack
         self.server = server
+        self.socket = socket
         self.base_url = f"http://127.0.0.1:{server.effective_port}"
         self._thread = threading.Thread(target=server.run, name="waitress", daemon=True)
         self._thread.start()

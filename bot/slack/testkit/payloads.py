@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -281,6 +281,23 @@ def app_mention(user: str, text: str, channel: str, ts: str = "1700000000.000500
 
 def url_verification(challenge: str) -> Body:
     return json.dumps({"token": "x", "challenge": challenge, "type": "url_verification"}), JSON
+
+
+def as_dict(body: Body) -> dict[str, Any]:
+    """The payload a Body carries, as Socket Mode delivers it (an envelope's `payload`)."""
+    text, content_type = body
+    if content_type == JSON:
+        return dict(json.loads(text))
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    return dict(json.loads(fields["payload"])) if set(fields) == {"payload"} else fields
+
+
+def envelope_type(body: Body) -> str:
+    """The Socket Mode envelope type that carries this kind of request."""
+    payload = as_dict(body)
+    if "command" in payload:
+        return "slash_commands"
+    return "events_api" if payload.get("type") == "event_callback" else "interactive"
 
 
 def find_element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:

@@ -103,6 +103,7 @@ class SlackStandIn:
         self._lock = threading.Lock()
         self.conversation = Conversation(BOT_USER_ID, clock=clock, strict=strict)
         self.users: dict[str, dict[str, Any]] = {}
+        self.socket_url: str | None = None  # where apps.connections.open sends a Socket Mode client
         self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
@@ -216,6 +217,10 @@ class SlackStandIn:
                 "user_id": BOT_USER_ID,
                 "bot_id": BOT_ID,
             }
+        if method == "apps.connections.open":
+            if self.socket_url is None:
+                return {"ok": False, "error": "invalid_auth"}
+            return {"ok": True, "url": self.socket_url}
         if method.startswith(("chat.", "views.")):
             try:
                 return self._converse(method, body)
