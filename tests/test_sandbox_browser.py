@@ -146,6 +146,23 @@ def test_a_dm_and_a_mention_are_answered(slack: SlackPage) -> None:
     expect(slack.page.locator(".thread .message").last).to_contain_text("Flagpost")
 
 
+def test_the_message_shortcut_flags_a_message(slack: SlackPage) -> None:
+    slack.open(EMPLOYEE_2)
+    slack.channel("general")
+    slack.send("Someone on https://www.facebook.com/prairiecrossing/posts/7 says the arena is closing")
+    mine = slack.message("says the arena is closing")
+    mine.hover()
+    mine.get_by_role("button", name="More actions").click()
+    slack.page.get_by_role("menuitem", name="Flag for moderators").click()
+    expect(slack.modal).to_contain_text("Flag for moderators")
+    expect(slack.field("Link to the post").locator("input")).to_have_value(
+        "https://www.facebook.com/prairiecrossing/posts/7"
+    )
+    slack.fill_required()
+    slack.submit()
+    expect(slack.modal).to_contain_text("Flagged as")  # the bot answered response_action: update
+
+
 def test_the_bots_own_field_errors_show_on_the_form(slack: SlackPage) -> None:
     slack.open(EMPLOYEE)
     slack.channel("general")

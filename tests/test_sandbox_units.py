@@ -212,6 +212,8 @@ def test_the_demo_organisation_has_someone_in_every_part_of_the_story(demo: Orga
 def test_typed_text_is_escaped_and_names_become_mentions(demo: Organization) -> None:
     typed = world.to_slack_text(demo, BOT, "@Flagpost is <b>this</b> & @morgan moderator ok? cc @U0DIR0001")
     assert typed == "<@UFLAGPOST> is &lt;b&gt;this&lt;/b&gt; &amp; <@U0MOD0001> ok? cc <@U0DIR0001>"
+    linked = world.to_slack_text(demo, BOT, "see https://town.ca/a?b=1&c=2. Thanks")
+    assert linked == "see <https://town.ca/a?b=1&amp;c=2>. Thanks"
 
 
 def test_the_sandbox_offers_the_commands_and_shortcuts_of_the_manifest() -> None:

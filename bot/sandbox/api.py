@@ -146,11 +146,11 @@ def _route(sandbox: Sandbox, environ: dict[str, Any], name: str) -> tuple[str, A
         except ValueError:
             raise BadRequest("since and wait are numbers") from None
         return "200 OK", sandbox.feed(user, since, max(wait, 0.0))
+    if method == "POST" and name == "clock":
+        return "200 OK", sandbox.move_clock(_body(environ))
     if method != "POST" or name not in POSTS:
         return "404 Not Found", {"error": f"no such call: {method} {API}{name}"}
     data = _body(environ)
-    if name == "clock":
-        return "200 OK", sandbox.move_clock(data)
     outcome = POSTS[name](sandbox, sandbox.person(_text(data, "as")), data)
     return "200 OK", {**outcome.as_dict(), "seq": sandbox.talk.seq}
 
@@ -175,5 +175,4 @@ POSTS: dict[str, Callable[..., Any]] = {
     "submit": lambda s, user, d: s.workspace.submit(user, _text(d, "view_id"), _values(d)),
     "close": lambda s, user, d: s.workspace.close(user, _text(d, "view_id"), _values(d)),
     "home": lambda s, user, d: s.workspace.open_home(user),
-    "clock": lambda s, user, d: None,  # answered above: it needs no person
 }

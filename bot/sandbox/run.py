@@ -33,6 +33,9 @@ from bot.slack.testkit.standin import SlackStandIn
 log = logging.getLogger("flagpost.sandbox")
 HOST = "127.0.0.1"  # loopback only, whatever the caller asks
 SETTLE_SECONDS = 10.0
+# Each open page holds one thread in its long poll, and each click needs two (the page's call, and the
+# signed request it makes to /slack/events on the same server): room for a dozen tabs.
+THREADS = 32
 
 
 @dataclass
@@ -135,7 +138,11 @@ def build(org: Organization, org_file: Path, database: Path, port: int) -> tuple
     known = {command.command: tour.handles_command(app, command.command) for command in world.COMMANDS}
     sandbox = Sandbox(org, rt, app, standin, clock, workspace, known)
     server = create_server(
-        make_sandbox_wsgi(sandbox, make_wsgi_app(rt, app)), host=HOST, port=port, threads=16, ident="flagpost"
+        make_sandbox_wsgi(sandbox, make_wsgi_app(rt, app)),
+        host=HOST,
+        port=port,
+        threads=THREADS,
+        ident="flagpost",
     )
     workspace.events_url = f"http://{HOST}:{server.effective_port}/slack/events"
     return sandbox, server

@@ -72,8 +72,8 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "page", "An emergency after hours", "employee", "general",
-        "Move the clock to *19:00* (top right), then type `/flag` alone and file a post with priority "
-        "*Emergency*: the on-call contact is paged.",
+        "Move the sandbox clock to *19:00* (above this tour), then type `/flag` alone and file a post "
+        "with priority *Emergency*: the on-call contact is paged.",
         "page", "sent", command="/oncall", coming_with=PAGING,
     ),
     Step(

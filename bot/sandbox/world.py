@@ -20,6 +20,7 @@ ROLE_LABELS = {
     "communications": "communications",
     "admin": "admin",
 }
+BARE_URL = re.compile(r"(?<![<|\w])(https?://[^\s<>|]+[^\s<>|.,;:!?)])")
 CHANNEL_NAMES = {
     "moderation": "moderation",
     "approvals": "approvals",
@@ -115,12 +116,13 @@ def may_post_in(org: Organization, user: str, channel: str) -> bool:
 
 
 def to_slack_text(org: Organization, bot_user: str, text: str) -> str:
-    """What Slack makes of typed text: `&`, `<`, `>` escaped, then "@Name" turned into a mention."""
+    """What Slack makes of typed text: `&`, `<`, `>` escaped, "@Name" turned into a mention, links wrapped."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     names = {BOT_NAME: bot_user, **{person["name"]: person["id"] for person in people(org)}}
     for name in sorted(names, key=len, reverse=True):  # "@Ann Lee" before "@Ann"
         escaped = re.sub(rf"@{re.escape(name)}\b", f"<@{names[name]}>", escaped, flags=re.IGNORECASE)
-    return re.sub(r"(?<!<)@([UW][A-Z0-9]{2,})\b", r"<@\1>", escaped)
+    escaped = re.sub(r"(?<!<)@([UW][A-Z0-9]{2,})\b", r"<@\1>", escaped)
+    return BARE_URL.sub(r"<\1>", escaped)  # Slack wraps the links it finds
 
 
 def describe(org: Organization, bot_user: str) -> dict[str, Any]:
