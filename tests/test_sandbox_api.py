@@ -261,12 +261,16 @@ def free_port() -> int:
 def test_run_without_a_slack_token_starts_the_sandbox_and_never_touches_database_url(tmp_path: Path) -> None:
     port = free_port()
     production = tmp_path / "production.db"
-    env = sandbox_env(PORT=str(port), DATABASE_URL=f"sqlite:///{production}")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = sandbox_env(PORT=str(port), DATABASE_URL=f"sqlite:///{production}", TMPDIR=str(temp))
     with running_sandbox("run", env=env, cwd=tmp_path) as running:
+        assert next(path.name for path in temp.iterdir()).startswith("flagpost-sandbox-")  # its own SQLite file
         assert running.first_line == (
             "No Slack token is set, so Flagpost starts its sandbox, a stand-in for Slack in your browser: "
             f"open http://127.0.0.1:{port}/"
         )
         assert running.request("/healthz")[0] == 200
     assert not production.exists()
-    assert not list(tmp_path.iterdir())  # nothing left behind in the working directory
+    assert [path.name for path in tmp_path.iterdir()] == ["temp"]  # nothing left in the working directory
+    assert not list(temp.iterdir())  # and its SQLite file is gone with it

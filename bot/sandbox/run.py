@@ -162,10 +162,10 @@ def serve(org: Organization, org_file: Path, port: int, announce: str | None = N
             f"The sandbox could not listen on {HOST}:{port} ({exc.strerror}); try --port with another number."
         )
         return 2
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # before the URL is out: a stop then still cleans up
+    scheduler = start_scheduler(sandbox.rt)
     url = f"http://{HOST}:{server.effective_port}/"
     print((announce or "Flagpost sandbox for {org}: open {url}").format(org=org.name, url=url), flush=True)
-    scheduler = start_scheduler(sandbox.rt)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:
