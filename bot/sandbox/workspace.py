@@ -121,6 +121,9 @@ class Workspace:
         return Outcome(200, 0.0)  # the bot is not subscribed to channel messages
 
     def command(self, user: str, channel: str, command: str, text: str) -> Outcome:
+        if command not in {declared.command for declared in world.COMMANDS}:  # Slack never asks the bot
+            self._say_as_slackbot(user, channel, f"`{escape(command)}` is not a valid command.")
+            return Outcome(404, 0.0, unknown=True)
         # Slack escapes &, <, > in what was typed after the command, as in messages
         context = ResponseContext(user=user, channel=channel)
         body = payloads.slash_command(

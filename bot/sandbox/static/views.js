@@ -20,8 +20,9 @@ function hue(id) {
   return h;
 }
 
-function avatar(id, name, isBot) {
-  const node = el("div", `avatar${isBot ? " bot" : ""}`, isBot ? "⚑" : initials(name));
+function avatar(id, name, isBot, ctx) {
+  const mark = id === ctx.slackbotId ? "✱" : "⚑";
+  const node = el("div", `avatar${isBot ? " bot" : ""}`, isBot ? mark : initials(name));
   if (!isBot) node.style.setProperty("--hue", String(hue(id)));
   node.setAttribute("aria-hidden", "true");
   return node;
@@ -35,7 +36,7 @@ function messageNode(message, ctx, actions) {
   const node = el("div", `message${message.ephemeral ? " ephemeral" : ""}`);
   node.dataset.ts = message.ts;
   node.dataset.channel = message.channel;
-  node.appendChild(avatar(message.user, name, isBot));
+  node.appendChild(avatar(message.user, name, isBot, ctx));
   const body = el("div", "message-body");
   const meta = el("div", "meta");
   meta.appendChild(el("span", "author", name));
