@@ -6,7 +6,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +23,16 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 ROLES = ("moderator", "director", "cao", "it", "communications", "admin")
 CHANNEL_KEYS = ("moderation", "approvals", "it", "communications")
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Requests (`[requests]`): each kind's approval steps, in order; a step is the roles any of whom may decide it.
+# "director" is the director named on the request when it names one (Taber 1.05(a)), else any director.
+REQUEST_KINDS = ("access", "share", "account", "photo")
+REQUEST_STEP_ROLES = ("director", "cao", "communications", "it", "moderator")
+DEFAULT_REQUEST_STEPS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "access": (("director",), ("cao",)),  # Taber 1.05(a),(b)
+    "share": (("communications", "director"),),  # Taber 1.04(s),(t)
+    "account": (("director",), ("cao",)),  # Taber 1.02(d); Westlock 5.3
+    "photo": (("director", "communications"),),  # Taber 1.04(d)
+}
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
@@ -93,6 +103,10 @@ class Organization:
     flag_deadline_business_hours: float = 8.0
     own_documents: tuple[str, ...] = ()
     people: dict[str, str] = field(default_factory=dict)  # user id → display name (optional [people])
+    request_steps: dict[str, tuple[tuple[str, ...], ...]] = field(
+        default_factory=lambda: dict(DEFAULT_REQUEST_STEPS)
+    )
+    election_period: tuple[date, date] | None = None  # optional [requests] election_period (Taber 1.04(p))
     source: Path | None = None
 
     @property
@@ -183,6 +197,57 @@ def _read_hours(reader: _Reader) -> BusinessHours:
     return BusinessHours(start=start, end=end, weekdays=tuple(sorted(set(days))))
 
 
+def _read_request_step(reader: _Reader, kind: str, step: Any) -> tuple[str, ...]:
+    roles = [step] if isinstance(step, str) else step
+    if not isinstance(roles, list) or not roles:
+        raise reader.fail(
+            f"[requests] {kind}", 'each step is a role or a list of roles, like ["director", "cao"]'
+        )
+    for role in roles:
+        if role not in REQUEST_STEP_ROLES:
+            raise reader.fail(
+                f"[requests] {kind}",
+                f"{role!r} is not a role that approves ({', '.join(REQUEST_STEP_ROLES)})",
+            )
+    return tuple(dict.fromkeys(roles))
+
+
+def _read_election_period(reader: _Reader, value: Any) -> tuple[date, date]:
+    usage = 'must be two dates, like ["2026-09-01", "2026-10-19"]'
+    if not isinstance(value, list) or len(value) != 2:
+        raise reader.fail("[requests] election_period", usage)
+    try:
+        start, end = (item if type(item) is date else date.fromisoformat(item) for item in value)
+    except (TypeError, ValueError):
+        raise reader.fail("[requests] election_period", usage) from None
+    if end < start:
+        raise reader.fail("[requests] election_period", "the second date must not be before the first")
+    return start, end
+
+
+def _read_requests(
+    reader: _Reader,
+) -> tuple[dict[str, tuple[tuple[str, ...], ...]], tuple[date, date] | None]:
+    """The optional `[requests]` section: who approves each kind, step by step, and the election period."""
+    table = reader.table("requests", required=False)
+    known = (*REQUEST_KINDS, "election_period")
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise reader.fail(f"[requests] {unknown[0]}", f"is not a known key ({', '.join(known)})")
+    steps = dict(DEFAULT_REQUEST_STEPS)
+    for kind in REQUEST_KINDS:
+        if kind not in table:
+            continue
+        value = table[kind]
+        if not isinstance(value, list) or not value or len(value) > 5:
+            raise reader.fail(
+                f"[requests] {kind}", 'must be a list of one to five steps, like ["director", "cao"]'
+            )
+        steps[kind] = tuple(_read_request_step(reader, kind, step) for step in value)
+    period = table.get("election_period")
+    return steps, (_read_election_period(reader, period) if period is not None else None)
+
+
 def _check_holiday_region(reader: _Reader, region: str) -> None:
     country, _, subdivision = region.partition("-")
     supported = holidays.list_supported_countries()
@@ -260,6 +325,7 @@ def load_organization(path: Path) -> Organization:
         if not isinstance(display, str) or not display.strip() or len(display) > 80:
             raise reader.fail(f"[people] {user_id}", 'must be a name in quotes, like "Dana Smith"')
 
+    request_steps, election_period = _read_requests(reader)
     return Organization(
         name=name,
         timezone=timezone,
@@ -272,5 +338,7 @@ def load_organization(path: Path) -> Organization:
         flag_deadline_business_hours=float(deadline),
         own_documents=tuple(own),
         people={user_id: display.strip() for user_id, display in people_table.items()},
+        request_steps=request_steps,
+        election_period=election_period,
         source=path,
     )

@@ -14,11 +14,12 @@ from bot.config import Organization, Settings
 from bot.db import Base
 from bot.domain import Domain
 from bot.runtime import Runtime, build_runtime
-from handlers import flags, home, policy
+from handlers import flags, home, policy, requests
 
 DOMAINS: tuple[Domain, ...] = (
     flags.DOMAIN,
     policy.DOMAIN,
+    requests.DOMAIN,
     housekeeping.DOMAIN,
     home.DOMAIN,  # App Home: shows the sections of the domains above
 )
