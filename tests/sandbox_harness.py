@@ -241,6 +241,15 @@ class SlackPage:
     def submit(self) -> None:
         self.modal.locator("[data-submit]").click()
 
+    def close_modal(self) -> None:
+        self.modal.get_by_role("button", name="Close", exact=True).last.click()
+
+    def confirm_if_asked(self) -> None:
+        """A button with a confirm dialog: say yes (the dialog, if any, is up as soon as the click is)."""
+        dialog = self.page.locator(".confirm-layer")
+        if dialog.count():
+            dialog.locator(".btn.primary, .btn.danger").last.click()
+
     # ----- the tour and pictures
     def step(self, key: str) -> Any:
         return self.page.locator(f"#steps .step[data-step='{key}']")

@@ -242,18 +242,20 @@ def test_request_access_approved_by_the_director_then_the_cao(
     expect(slack.modal).to_be_visible()
     slack.fill_required()
     slack.submit()
-    expect(slack.modal).to_have_count(0)
     expect(slack.step("request")).to_have_class(re.compile("done"))
+    ref = re.search(r"R-\d+", slack.modal.inner_text()).group(0)  # the receipt replaced the form
+    slack.close_modal()
     for approver, step in ((DIRECTOR, "director"), (CAO, "cao")):
         slack.be(approver)
         slack.channel("approvals")
+        card = slack.message(ref)
+        expect(card.get_by_role("button", name="Approve", exact=True)).to_be_visible()
         if step == "director":
             slack.screenshot("approval-card.png")
-        slack.click("Approve")
-        if slack.modal.count():  # an approval that asks for a note
-            slack.fill_required()
-            slack.submit()
+        slack.click("Approve", ref)
+        slack.confirm_if_asked()
         expect(slack.step(step)).to_have_class(re.compile("done"))
+    expect(slack.message(ref)).to_contain_text("approved by @Casey CAO")
 
 
 def test_an_after_hours_emergency_pages_and_is_acknowledged(

@@ -227,8 +227,8 @@ def test_the_sandbox_offers_the_commands_and_shortcuts_of_the_manifest() -> None
 
 def test_a_step_is_ticked_by_its_audit_entry_and_its_details() -> None:
     director = next(step for step in tour.STEPS if step.key == "director")
-    assert not tour.is_done(director, [("request", "approved", {"step": "cao"})])
-    assert tour.is_done(director, [("request", "approved", {"step": "director", "note": "fine"})])
+    assert not tour.is_done(director, [("request", "approved", {"step": 2, "role": "cao"})])
+    assert tour.is_done(director, [("request", "approved", {"step": 1, "role": "director", "comment": None})])
 
 
 def test_a_step_whose_command_is_unknown_shows_what_it_comes_with(demo: Organization) -> None:

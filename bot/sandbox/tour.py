@@ -1,8 +1,8 @@
 """The guided tour: the story a newcomer walks, as data, each step ticked off by the audit-trail entry it makes.
 
 A step whose domain is not built yet (its command is unknown to the bot) shows greyed out, "coming with …";
-it lights up by itself once the domain lands. The audit actions of requests and paging are the names those
-domains are expected to use; adjust them here when they land.
+it lights up by itself once the domain lands. The audit actions of paging are the names that domain is
+expected to use ("page" "sent" and "acknowledged"); adjust them here when it lands.
 """
 
 from __future__ import annotations
@@ -58,17 +58,17 @@ STEPS: tuple[Step, ...] = (
     Step(
         "request", "Request access", "employee", "general",
         "Type `/request access` and fill in the form: what, why, and for how long.",
-        "request", "submitted", command="/request", coming_with=REQUESTS,
+        "request", "filed", command="/request", coming_with=REQUESTS,
     ),
     Step(
         "director", "Approve as the director", "director", "approvals",
         "The request is a card in *#approvals*. Click *Approve*.",
-        "request", "approved", details={"step": "director"}, command="/request", coming_with=REQUESTS,
+        "request", "approved", details={"role": "director"}, command="/request", coming_with=REQUESTS,
     ),
     Step(
         "cao", "Approve as the CAO", "cao", "approvals",
         "Click *Approve* on the same card: the second and last approval.",
-        "request", "approved", details={"step": "cao"}, command="/request", coming_with=REQUESTS,
+        "request", "approved", details={"role": "cao"}, command="/request", coming_with=REQUESTS,
     ),
     Step(
         "page", "An emergency after hours", "employee", "general",

@@ -35,6 +35,7 @@ class Outcome:
     ack_ms: float
     errors: dict[str, str] = field(default_factory=dict)
     unknown: bool = False  # nothing in the bot handles this request (a command not built yet)
+    sent: bool = True  # False when Slack itself answered, without asking the bot
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -44,6 +45,7 @@ class Outcome:
             "slow": self.ack_ms > ACK_LIMIT_MS,
             "errors": self.errors,
             "unknown": self.unknown,
+            "sent": self.sent,
         }
 
 
@@ -118,12 +120,12 @@ class Workspace:
             return self._event({"type": "message", "channel_type": "im", **event})
         if f"<@{self.talk.bot_user}>" in typed:
             return self._event({"type": "app_mention", **event})
-        return Outcome(200, 0.0)  # the bot is not subscribed to channel messages
+        return Outcome(200, 0.0, sent=False)  # the bot is not subscribed to channel messages
 
     def command(self, user: str, channel: str, command: str, text: str) -> Outcome:
         if command not in {declared.command for declared in world.COMMANDS}:  # Slack never asks the bot
             self._say_as_slackbot(user, channel, f"`{escape(command)}` is not a valid command.")
-            return Outcome(404, 0.0, unknown=True)
+            return Outcome(404, 0.0, unknown=True, sent=False)
         # Slack escapes &, <, > in what was typed after the command, as in messages
         context = ResponseContext(user=user, channel=channel)
         body = payloads.slash_command(
@@ -209,7 +211,7 @@ class Workspace:
         missing = wire.missing_required(view, values)
         if missing:  # Slack's client refuses these itself, without asking the bot
             self.talk.set_errors(view.id, missing)
-            return Outcome(200, 0.0, errors=missing)
+            return Outcome(200, 0.0, errors=missing, sent=False)
         state = wire.state_values(view.definition.get("blocks") or [], values)
         body = payloads.view_submission(
             wire.view_of(view, state), {}, user, state=state, trigger=self.talk.issue_trigger(user)
@@ -237,7 +239,7 @@ class Workspace:
 
     def close(self, user: str, view_id: str, values: dict[str, dict[str, wire.Raw]] | None = None) -> Outcome:
         view = self._own_view(user, view_id)
-        outcome = Outcome(200, 0.0)
+        outcome = Outcome(200, 0.0, sent=False)
         if view.definition.get("notify_on_close"):
             state = wire.state_values(view.definition.get("blocks") or [], values or {})
             status, _answer, ms = self._interactive(

@@ -49,6 +49,7 @@ function status(text, kind = "") {
 function reportOutcome(outcome, what) {
   if (Object.keys(outcome.errors || {}).length) status("Some fields need another look: see the form.", "warn");
   else if (outcome.unknown) status(`${what}: Flagpost does not handle this yet.`, "warn");
+  else if (!outcome.sent) status("")
   else if (outcome.status !== 200) status(`${what}: Flagpost answered HTTP ${outcome.status}.`, "error");
   else if (outcome.slow) status(`${what}: Flagpost took ${outcome.ack_ms} ms; Slack gives up after 3 s.`, "error");
   else status(`Flagpost acknowledged in ${outcome.ack_ms} ms.`);
