@@ -243,7 +243,8 @@ def test_request_access_approved_by_the_director_then_the_cao(
     slack.fill_required()
     slack.submit()
     expect(slack.step("request")).to_have_class(re.compile("done"))
-    ref = re.search(r"R-\d+", slack.modal.inner_text()).group(0)  # the receipt replaced the form
+    expect(slack.modal).to_contain_text(re.compile(r"R-\d+"))  # the receipt replaced the form
+    ref = re.search(r"R-\d+", slack.modal.inner_text()).group(0)
     slack.close_modal()
     for approver, step in ((DIRECTOR, "director"), (CAO, "cao")):
         slack.be(approver)
