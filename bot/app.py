@@ -17,6 +17,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackClientError
 
 from bot.errors import FlagpostError, InvalidInput
+from bot.slack import blocks as bk
 from bot.events import first_delivery
 from bot.runtime import Runtime
 from bot.slack.door import SlackCallFailed
@@ -51,15 +52,6 @@ def user_message_for(error: Exception) -> str:
     )
 
 
-def _error_view(text: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Flagpost"},
-        "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text}}],
-    }
-
-
 def tell_user(rt: Runtime, error: Exception, body: dict[str, Any], respond: Any = None) -> None:
     """Say what went wrong after the request was acknowledged: via response_url, else by DM."""
     text = user_message_for(error)
@@ -89,7 +81,8 @@ def build_error_handler(rt: Runtime) -> Callable[..., BoltResponse | None]:
         elif body.get("type") == "view_submission" and isinstance(error, InvalidInput) and error.field:
             payload = {"response_action": "errors", "errors": {error.field: text}}  # shown on the field
         elif body.get("type") == "view_submission":
-            payload = {"response_action": "update", "view": _error_view(text)}
+            # mrkdwn: our messages name people (<@U…>) and dates; user text in them is already escaped
+            payload = {"response_action": "update", "view": bk.notice(text)}
         else:
             tell_user(rt, error, body, respond)
             return BoltResponse(status=200, body="")
