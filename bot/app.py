@@ -17,9 +17,9 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackClientError
 
 from bot.errors import FlagpostError, InvalidInput
-from bot.slack import blocks as bk
 from bot.events import first_delivery
 from bot.runtime import Runtime
+from bot.slack import blocks as bk
 from bot.slack.door import SlackCallFailed
 
 log = logging.getLogger("flagpost")
