@@ -32,6 +32,7 @@ from bot.flags.models import (
 )
 from bot.flags.routing import route
 from bot.flags.transitions import FlagAction
+from bot.oncall import paging
 from bot.roles import Role, has_role, require_role
 from bot.slack.blocks import clip
 from bot.slack.text import escape, link
@@ -99,6 +100,9 @@ def claim(
 ) -> Flag:
     require_moderator(org, actor)
     flag = _transition(session, flag_id, version, FlagAction.CLAIM, {"assignee": actor, "claimed_at": now})
+    paging.stop_for_item(
+        session=session, now=now, item_type=ITEM, item_id=flag.id, actor=actor, taken="claimed"
+    )
     _changed(session, org, flag, now, actor, "claimed")
     _notify_reporters(
         session,
@@ -160,6 +164,9 @@ def resolve(
             "resolution_note": text or None,
             "open_url_key": None,
         },
+    )
+    paging.stop_for_item(
+        session=session, now=now, item_type=ITEM, item_id=flag.id, actor=actor, taken="resolved"
     )
     label = OUTCOME_LABELS[chosen]
     _changed(
