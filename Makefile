@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test check quality bench install clean
+.PHONY: run sandbox screenshots test check quality bench install clean
 
 $(BIN)/flagpost: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Flagpost needs Python 3.11 or newer as '$(PYTHON)' (set PYTHON=... to choose another)."; exit 1; }
@@ -16,6 +16,12 @@ install: $(BIN)/flagpost
 
 run: install  ## migrate the database and start the bot
 	$(BIN)/flagpost run
+
+sandbox: install  ## try Flagpost without Slack: a page on 127.0.0.1 that plays Slack (PORT, default 3000)
+	$(BIN)/flagpost sandbox
+
+screenshots: install  ## refresh docs/screenshots/ from the browser tests (needs Debian's chromium)
+	FLAGPOST_SCREENSHOTS=1 $(BIN)/pytest tests/test_sandbox_browser.py
 
 test: install  ## the whole suite (set TEST_DATABASE_URL to add PostgreSQL)
 	$(BIN)/ruff check .

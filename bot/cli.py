@@ -1,4 +1,4 @@
-"""`flagpost run | check | db …`, and every domain's own commands (`flagpost policy …`).
+"""`flagpost run | sandbox | check | db …`, and every domain's own commands (`flagpost policy …`).
 
 Each command imports what it uses when it runs: `flagpost --help` must not pay a second for SQLAlchemy,
 Bolt, Alembic and every domain (bench/cold_start.py measures it).
@@ -19,13 +19,15 @@ from bot.errors import ConfigError, FlagpostError
 
 if TYPE_CHECKING:
     from bot.config import Organization, Settings
-    from bot.runtime import Runtime
 
 log = logging.getLogger("flagpost")
 
 MISSING_TOKENS = (
     "Flagpost needs {names} to talk to Slack: set {them} in the environment or in a .env file "
     "in the current directory (copy .env.example), or set SLACK_APP_TOKEN too for Socket Mode."
+)
+SANDBOX_INSTEAD = (
+    "No Slack token is set, so Flagpost starts its sandbox, a stand-in for Slack in your browser: open {url}"
 )
 FATAL_AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account_inactive"}
 
@@ -48,6 +50,11 @@ CORE_COMMANDS = {  # name → (summary, description)
         "check the settings, organisation file, clause files, database and token",
         "Check everything `flagpost run` needs, changing nothing; exit 1 if anything is wrong or to do.",
     ),
+    "sandbox": (
+        "try Flagpost without Slack: the real bot, and a page on 127.0.0.1 that plays Slack",
+        "Start the real bot on its own SQLite file against a stand-in for Slack, and serve a page on "
+        "127.0.0.1 that plays Slack (flagpost run does this when no Slack setting is configured).",
+    ),
     "db": ("database schema: upgrade, downgrade", "Bring the schema up to date, or back to a revision."),
 }
 RUN_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT", "DATABASE_URL")
@@ -60,27 +67,21 @@ def _say(ok: bool | None, what: str) -> None:
     print(f"{'ok  ' if ok else 'todo' if ok is None else 'FAIL'} {what}", flush=True)
 
 
-def start_runtime(settings: Settings, org: Organization, **options: Any) -> Runtime:
-    """Migrate, build the runtime over every domain, and start each domain (what `flagpost run` does)."""
-    from bot import db
-    from bot.domains import DOMAINS
-    from bot.runtime import build_runtime
-
-    db.prepare_database(settings.database_url)
-    rt = build_runtime(settings, org, DOMAINS, **options)
-    for domain in rt.domains:
-        if domain.start is not None:
-            domain.start(rt)
-    return rt
+def no_slack_at_all(settings: Settings) -> bool:
+    """Nothing about Slack is configured: a first try, which the sandbox answers."""
+    return not (settings.bot_token or settings.app_token or settings.signing_secret)
 
 
 def cmd_run(settings: Settings) -> int:
     from bot import lifecycle
     from bot.app import build_app
     from bot.config import load_organization
+    from bot.domains import start_runtime
     from bot.scheduler import start_scheduler
     from bot.slack.door import SlackCallFailed
 
+    if no_slack_at_all(settings):
+        return cmd_sandbox(settings, settings.port, announce=SANDBOX_INSTEAD)
     missing = settings.missing_for_run()
     if missing:
         print(MISSING_TOKENS.format(names=" and ".join(missing), them="it" if len(missing) == 1 else "them"))
@@ -193,6 +194,15 @@ def _check_clauses(settings: Settings, org: Organization | None) -> bool:
     return True
 
 
+def cmd_sandbox(settings: Settings, port: int, announce: str | None = None) -> int:
+    """The sandbox builds its own settings (a fresh SQLite file, the stand-in, its own signing secret):
+    of these settings it keeps only the organisation file."""
+    from bot.config import load_organization
+    from bot.sandbox.run import serve
+
+    return serve(load_organization(settings.org_file), settings.org_file, port, announce)
+
+
 def cmd_check(settings: Settings) -> int:
     from bot.config import load_organization
 
@@ -288,6 +298,7 @@ def build_parser(argv: Sequence[str] = ()) -> Parser:
         name: _command(sub, name, summary, description, *(DB_ENV if name == "db" else RUN_ENV))
         for name, (summary, description) in CORE_COMMANDS.items()
     }
+    commands["sandbox"].add_argument("--port", type=int, default=None, help="the page's port (default: PORT)")
     dbsub = commands["db"].add_subparsers(dest="db_command", required=True, metavar="{upgrade,downgrade}")
     _command(
         dbsub, "upgrade", "bring the schema to the newest version", "Migrate to the newest schema.", *DB_ENV
@@ -318,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(settings)
         if args.command == "check":
             return cmd_check(settings)
+        if args.command == "sandbox":
+            return cmd_sandbox(settings, settings.port if args.port is None else args.port)
         if args.command == "db":
             return cmd_db(settings, args)
         return int(args.handler(settings, args))

@@ -7,9 +7,13 @@ App Home, the CLI, the card delivery and Alembic's model import all loop over `D
 
 from __future__ import annotations
 
-from bot import deadletters, housekeeping
+from typing import Any
+
+from bot import db, deadletters, housekeeping
+from bot.config import Organization, Settings
 from bot.db import Base
 from bot.domain import Domain
+from bot.runtime import Runtime, build_runtime
 from handlers import accounts, flags, home, oncall, policy, requests
 
 DOMAINS: tuple[Domain, ...] = (
@@ -32,3 +36,14 @@ def load_models(domains: tuple[Domain, ...] = DOMAINS) -> type[Base]:
         for model in domain.models:
             assert issubclass(model, Base), f"{domain.name}: {model} is not a table"
     return Base
+
+
+def start_runtime(settings: Settings, org: Organization, **options: Any) -> Runtime:
+    """Migrate, build the runtime over every domain, and start each domain: what `flagpost run` does, and
+    what the sandbox does with its own settings and clock."""
+    db.prepare_database(settings.database_url)
+    rt = build_runtime(settings, org, DOMAINS, **options)
+    for domain in rt.domains:
+        if domain.start is not None:
+            domain.start(rt)
+    return rt

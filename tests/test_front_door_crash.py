@@ -115,7 +115,7 @@ def test_a_bot_killed_between_slacks_answer_and_the_commit_posts_one_card(databa
             os.kill(bot.pid, signal.SIGKILL)  # Slack has the card; the bot never hears back, never commits
             bot.wait(timeout=30)
         slack.release()
-        [message] = slack.channels[MODERATION].values()
+        [message] = slack.channel_messages(MODERATION)
         row = card()
         assert row is not None and row.ts is None and row.leased_until is not None
 
@@ -127,7 +127,7 @@ def test_a_bot_killed_between_slacks_answer_and_the_commit_posts_one_card(databa
             assert refreshed.wait(60), "the restarted bot never showed the card"
             slack.release()
             eventually(lambda: (row := card()) is not None and row.ts == message["ts"] and row.due_at is None)
-        assert list(slack.channels[MODERATION].values()) == [message]  # exactly one card
+        assert [m["ts"] for m in slack.channel_messages(MODERATION)] == [message["ts"]]  # exactly one card
         assert len(slack.of("conversations.history")) == 1
         assert [call["ts"] for call in slack.of("chat.update")] == [message["ts"]]
         with sessions() as session:
@@ -152,5 +152,5 @@ def test_a_held_call_is_done_and_survives_its_caller_being_killed() -> None:
         child.kill()
         child.wait(timeout=30)
         slack.release()
-        assert [m["text"] for m in slack.channels["C1"].values()] == ["hi"]
+        assert [m["text"] for m in slack.channel_messages("C1")] == ["hi"]
         assert slack.attempts("auth.test") == []

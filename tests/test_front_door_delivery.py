@@ -27,7 +27,7 @@ def card_row(bot: BotClient) -> SlackCard:
 
 def posted(bot: BotClient, channel: str = MODERATION) -> list[dict]:
     """The cards "Slack" holds in the channel, whatever the bot heard back (reminders aside)."""
-    return [message for message in bot.slack.channels.get(channel, {}).values() if "metadata" in message]
+    return [message for message in bot.slack.channel_messages(channel) if "metadata" in message]
 
 
 # ----- item 7: a post whose outcome is unknown is found, not made twice

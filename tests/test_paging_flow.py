@@ -222,3 +222,26 @@ def test_a_page_slack_refuses_is_sent_later_once_and_the_escalation_keeps_time(b
     assert len(pages_to(bot.slack, COMMS)) == 1
     bot.tick(minutes=14, seconds=30)  # 15 minutes after the page was made, not after Slack took it
     assert len(pages_to(bot.slack, MODERATOR)) == 1 and len(pages_to(bot.slack, COMMS)) == 1
+
+
+def test_claiming_the_flag_stops_its_page_as_an_acknowledgement_would(bot: BotClient) -> None:
+    file_after_hours(bot)
+    [card] = [c for c in bot.slack.of("chat.postMessage") if c.get("channel") == MODERATION]
+    bot.press(FlagIds.CLAIM, MODERATOR_2, card)  # a moderator takes the flag itself, not the page
+    assert f"*Acknowledged* by <@{MODERATOR_2}>" in latest_page(bot.slack, COMMS).all_text()
+    bot.tick(minutes=16)
+    bot.tick(minutes=16)
+    assert pages_to(bot.slack, MODERATOR) == [] and pages_to(bot.slack, CAO) == []
+    page = bot.query(lambda s: s.scalar(select(Page)))
+    assert (page.status, page.acknowledged_by) == (PageStatus.ACKNOWLEDGED, MODERATOR_2)
+    assert ("acknowledged", MODERATOR_2) in audit_of(bot, "page")
+
+
+def test_resolving_the_flag_stops_its_page(bot: BotClient) -> None:
+    file_after_hours(bot)
+    [card] = [c for c in bot.slack.of("chat.postMessage") if c.get("channel") == MODERATION]
+    bot.press(FlagIds.RESOLVE, MODERATOR_2, card)
+    bot.submit(bot.last_view(), {FlagIds.OUTCOME_BLOCK: "no_action"}, MODERATOR_2)
+    bot.tick(minutes=31)
+    assert pages_to(bot.slack, MODERATOR) == []
+    assert bot.query(lambda s: s.scalar(select(Page))).status == PageStatus.ACKNOWLEDGED

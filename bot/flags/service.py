@@ -33,6 +33,7 @@ from bot.flags.models import (
 )
 from bot.flags.routing import route
 from bot.flags.transitions import FlagAction
+from bot.oncall import paging
 from bot.roles import Role, has_role, require_role
 from bot.slack.blocks import clip
 from bot.slack.text import escape
@@ -117,6 +118,9 @@ def claim(
 ) -> Flag:
     require_moderator(org, actor)
     flag = _transition(session, flag_id, version, FlagAction.CLAIM, {"assignee": actor, "claimed_at": now})
+    paging.stop_for_item(
+        session=session, now=now, item_type=ITEM, item_id=flag.id, actor=actor, taken="claimed"
+    )
     _changed(session, org, flag, now, actor, "claimed")
     _notify_reporters(
         session,
@@ -181,6 +185,9 @@ def resolve(
             "open_url_key": None,
         },
         allowed=lambda current: require_owner(org, current, actor),
+    )
+    paging.stop_for_item(
+        session=session, now=now, item_type=ITEM, item_id=flag.id, actor=actor, taken="resolved"
     )
     label = OUTCOME_LABELS[chosen]
     _changed(

@@ -200,6 +200,31 @@ def acknowledge(*, session: Session, now: datetime, page_id: int, actor: str) ->
         )
     if page.status == PageStatus.ACKNOWLEDGED:
         return view_of(page, already=True)
+    _settle(session, now, page, actor)
+    return view_of(page)
+
+
+def stop_for_item(
+    *, session: Session, now: datetime, item_type: str, item_id: int, actor: str, taken: str
+) -> bool:
+    """Someone took the paged item itself (claimed or resolved the flag): its page stops as if they had
+    acknowledged it, and every DM says so. False when nothing was paging for the item."""
+    page_id = session.scalar(
+        select(Page.id).where(
+            Page.item_type == item_type, Page.item_id == item_id, Page.status == PageStatus.PAGING
+        )
+    )
+    if page_id is None:
+        return False
+    due.cancel(session, now=now, item_type=ITEM, item_id=page_id)  # the same lock order as acknowledge
+    page = _locked(session, page_id)
+    if page is None or page.status != PageStatus.PAGING:
+        return False
+    _settle(session, now, page, actor, taken=taken)
+    return True
+
+
+def _settle(session: Session, now: datetime, page: Page, actor: str, **details: Any) -> None:
     page.status, page.open_key = PageStatus.ACKNOWLEDGED, None
     page.acknowledged_by, page.acknowledged_at = actor, now
     page.version += 1
@@ -213,9 +238,9 @@ def acknowledge(*, session: Session, now: datetime, page_id: int, actor: str) ->
         step=page.step,
         paged=[step.user for step in page.steps],
         about=f"{page.item_type}-{page.item_id}",
+        **details,
     )
     _show_everywhere(session, now, page)
-    return view_of(page)
 
 
 # ----- the link to the item's card, fetched once the card is posted (chat.getPermalink)

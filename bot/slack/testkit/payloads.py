@@ -22,6 +22,20 @@ _events = itertools.count(1)
 _action_ts = itertools.count(1)
 
 Body = tuple[str, str]
+# What a block_actions payload reports of the element used: as rendered, plus what was chosen
+ACTION_KEYS = (
+    "value",
+    "text",
+    "style",
+    "selected_option",
+    "selected_options",
+    "selected_user",
+    "selected_users",
+    "selected_date",
+    "selected_time",
+    "selected_conversation",
+    "selected_channel",
+)
 
 
 def trigger_id() -> str:
@@ -44,20 +58,22 @@ def slash_command(
     *,
     channel: str = "C0GENERAL",
     response_url: str = "https://hooks.slack.com/commands/T0TOWN/1/x",
+    channel_name: str = "general",
+    trigger: str | None = None,
 ) -> Body:
     fields = {
         "token": "verification_token",
         "team_id": TEAM_ID,
         "team_domain": "town",
         "channel_id": channel,
-        "channel_name": "general",
+        "channel_name": channel_name,
         "user_id": user,
         "user_name": user.lower(),
         "command": command,
         "text": text,
         "api_app_id": APP_ID,
         "response_url": response_url,
-        "trigger_id": trigger_id(),
+        "trigger_id": trigger or trigger_id(),
     }
     return urlencode(fields), FORM
 
@@ -70,16 +86,20 @@ def block_actions(
     message: dict[str, Any] | None = None,
     view: dict[str, Any] | None = None,
     response_url: str = "https://hooks.slack.com/actions/T0TOWN/1/x",
+    trigger: str | None = None,
+    ephemeral: bool = False,
+    state: dict[str, Any] | None = None,
 ) -> Body:
     """A click on a button or a choice in a select. `action` is the element as rendered (its action_id,
-    value or selected option, and the block_id it sat in); `message` or `view` is where it was shown."""
+    value or selected option, and the block_id it sat in); `message` or `view` is where it was shown.
+    An ephemeral message is not sent back (Slack only says it was ephemeral); `state` is the view's inputs."""
     element = {
         "action_id": action["action_id"],
         "block_id": action.get("block_id", "b"),
         "type": action.get("type", "button"),
         "action_ts": f"1700000001.{next(_action_ts):06d}",
     }
-    for key in ("value", "selected_option", "selected_user", "selected_date", "text"):
+    for key in ACTION_KEYS:
         if key in action:
             element[key] = action[key]
     payload: dict[str, Any] = {
@@ -88,8 +108,8 @@ def block_actions(
         "api_app_id": APP_ID,
         "token": "verification_token",
         "team": {"id": TEAM_ID, "domain": "town"},
-        "trigger_id": trigger_id(),
-        "state": {"values": {}},
+        "trigger_id": trigger or trigger_id(),
+        "state": {"values": state or {}},
         "actions": [element],
     }
     if view is not None:
@@ -101,10 +121,11 @@ def block_actions(
             "type": "message",
             "message_ts": message.get("ts"),
             "channel_id": channel,
-            "is_ephemeral": False,
+            "is_ephemeral": ephemeral,
         }
         payload["channel"] = {"id": channel}
-        payload["message"] = message
+        if not ephemeral:
+            payload["message"] = message
         payload["response_url"] = response_url
     return _interactive(payload)
 
@@ -140,25 +161,47 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def view_submission(view: dict[str, Any], values: dict[str, Any], user: str) -> Body:
-    """Submit a modal Flagpost opened, with the fields filled in as `view_state` describes."""
+def view_submission(
+    view: dict[str, Any],
+    values: dict[str, Any],
+    user: str,
+    *,
+    state: dict[str, Any] | None = None,
+    trigger: str | None = None,
+) -> Body:
+    """Submit a modal Flagpost opened, with the fields filled in as `view_state` describes (or with the
+    exact `state` Slack would report, as the sandbox builds it from the view's own options)."""
     payload = {
         "type": "view_submission",
         "team": {"id": TEAM_ID, "domain": "town"},
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
         "api_app_id": APP_ID,
         "token": "verification_token",
-        "trigger_id": trigger_id(),
+        "trigger_id": trigger or trigger_id(),
         "view": {
             **view,
             "id": view.get("id", "V0001"),
             "team_id": TEAM_ID,
-            "state": {"values": view_state(view, values)},
-            "hash": "1700000000.abc",
+            "state": {"values": view_state(view, values) if state is None else state},
+            "hash": view.get("hash", "1700000000.abc"),
             "private_metadata": view.get("private_metadata", ""),
             "callback_id": view.get("callback_id", ""),
         },
         "response_urls": [],
+    }
+    return _interactive(payload)
+
+
+def view_closed(view: dict[str, Any], user: str, *, state: dict[str, Any] | None = None) -> Body:
+    """The person closed a modal that asked to hear of it (`notify_on_close`)."""
+    payload = {
+        "type": "view_closed",
+        "team": {"id": TEAM_ID, "domain": "town"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "verification_token",
+        "view": {**view, "team_id": TEAM_ID, "state": {"values": state or {}}},
+        "is_cleared": False,
     }
     return _interactive(payload)
 
@@ -171,18 +214,23 @@ def message_shortcut(
     channel: str = "C0GENERAL",
     author: str = "U0SOMEONE",
     response_url: str = "https://hooks.slack.com/app/T0TOWN/1/x",
+    message: dict[str, Any] | None = None,
+    channel_name: str = "general",
+    trigger: str | None = None,
 ) -> Body:
+    """The message shortcut on a message: `text` by `author`, or the `message` itself as Slack shows it."""
+    message = message or {"type": "message", "text": text, "user": author, "ts": "1700000000.000300"}
     payload = {
         "type": "message_action",
         "token": "verification_token",
         "callback_id": callback_id,
-        "trigger_id": trigger_id(),
+        "trigger_id": trigger or trigger_id(),
         "action_ts": "1700000000.000400",
         "team": {"id": TEAM_ID, "domain": "town"},
         "user": {"id": user, "name": user.lower()},
-        "channel": {"id": channel, "name": "general"},
-        "message_ts": "1700000000.000300",
-        "message": {"type": "message", "text": text, "user": author, "ts": "1700000000.000300"},
+        "channel": {"id": channel, "name": channel_name},
+        "message_ts": message["ts"],
+        "message": message,
         "response_url": response_url,
     }
     return _interactive(payload)

@@ -1,27 +1,28 @@
 """A stand-in for Slack's Web API on a loopback port.
 
 It answers the methods Flagpost calls, records each call (method and parsed body), and can be told to fail:
-HTTP 429 with Retry-After, HTTP 500, a dropped connection, or `ok: false` with a Slack error code. It keeps
-the messages posted in each channel, as Slack does: `conversations.history` lists them (with their metadata),
-`chat.update` of a deleted one answers `message_not_found`, and content over Slack's limits is refused
-(`bot/slack/testkit/limits.py`). A call can be held after Slack has done it and before its answer leaves, so
-a test can kill the caller in between. The tests use it; the try-it-without-Slack sandbox builds on it.
+HTTP 429 with Retry-After, HTTP 500, a dropped connection, or `ok: false` with a Slack error code.
+It also keeps what a workspace would show (conversation.py beside it): the tests use the calls, the
+try-it-without-Slack sandbox shows the conversation. As Slack does, `conversations.history` lists a channel's
+messages with their metadata, `chat.update` of a deleted message answers `message_not_found`, and content over
+Slack's limits is refused (limits.py). A call can be held after Slack has done it and before its answer
+leaves, so a test can kill the caller in between.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.slack.testkit import limits, messages
+from bot.slack.testkit import limits
+from bot.slack.testkit.conversation import Conversation, SlackError
 from bot.slack.testkit.payloads import BOT_USER_ID, TEAM_ID
 
 CONTROL_PATH = "/_standin/"
@@ -92,19 +93,21 @@ class _Failure:
 class SlackStandIn:
     """Start with `with SlackStandIn() as slack:`; point SLACK_API_URL at `slack.api_url`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Callable[[], float] | None = None,
+        strict: bool = False,
+    ):
         self.calls: list[Call] = []
         self.responses: list[Call] = []  # posts to response_url
         self._failures: list[_Failure] = []
         self._fail_rate = 0.0
         self._random = random.Random(0)
         self._lock = threading.Lock()
-        self._ts = itertools.count(1)
-        self._view_ids = itertools.count(1)
+        self.conversation = Conversation(BOT_USER_ID, clock=clock, strict=strict)
         self.users: dict[str, dict[str, Any]] = {}
-        self.channels: dict[
-            str, dict[str, dict[str, Any]]
-        ] = {}  # channel → ts → message, as Slack keeps them
         self._holds: list[tuple[str, threading.Event]] = []
         self._release = threading.Event()
         self.socket_url: str | None = None  # where apps.connections.open sends a Socket Mode client
@@ -173,8 +176,8 @@ class SlackStandIn:
             self.responses.clear()
             self._failures.clear()
             self._fail_rate = 0.0
-            self.channels.clear()
             self._holds.clear()
+        self.conversation.clear()
         self.release()
 
     def hold_next(self, method: str) -> threading.Event:
@@ -191,8 +194,11 @@ class SlackStandIn:
 
     def delete_message(self, channel: str, ts: str) -> None:
         """What a moderator deleting the message in Slack does."""
-        with self._lock:
-            self.channels.get(channel, {}).pop(ts, None)
+        self.conversation.delete(channel, ts)
+
+    def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages a channel shows now (not deleted, not ephemeral), oldest first, with their metadata."""
+        return list(reversed(self.conversation.history(channel, include_metadata=True)["messages"]))
 
     # ----- reading what happened
     def of(self, method: str) -> list[Call]:
@@ -231,16 +237,17 @@ class SlackStandIn:
                 return _Failure(method, 500, None, None, False, 1)
         return None
 
-    def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
-
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         refused = limits.refusal(method, body)
         if refused:
             return {"ok": False, "error": refused}
-        if method in ("chat.postMessage", "chat.update", "chat.delete", "conversations.history"):
-            with self._lock:
-                return messages.answer(self.channels, method, body, self._next_ts, BOT_ID)
+        if method == "conversations.history":
+            return self.conversation.history(
+                str(body.get("channel", "")),
+                include_metadata=str(body.get("include_all_metadata", "")).lower() in ("true", "1"),
+                limit=int(body.get("limit") or 100),
+                cursor=str(body.get("cursor") or ""),
+            )
         if method == "auth.test":
             return {
                 "ok": True,
@@ -259,13 +266,14 @@ class SlackStandIn:
             channel, ts = str(body.get("channel")), str(body.get("message_ts"))
             link = f"https://town.slack.com/archives/{channel}/p{ts.replace('.', '')}"
             return {"ok": True, "channel": channel, "permalink": link}
-        if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method.startswith(("chat.", "views.")):
+            try:
+                return self._converse(method, body)
+            except SlackError as exc:
+                return {"ok": False, "error": exc.error}
         if method == "conversations.open":
             user = str(body.get("users", "")).split(",")[0]
             return {"ok": True, "channel": {"id": self.dm_channel(user)}}
-        if method in ("views.open", "views.update", "views.push", "views.publish"):
-            return {"ok": True, "view": {"id": body.get("view_id") or f"V{next(self._view_ids):05d}"}}
         if method == "users.info":
             user = str(body.get("user", ""))
             profile = self.users.get(user, {"real_name": f"User {user}"})
@@ -281,6 +289,51 @@ class SlackStandIn:
                     **profile,
                 },
             }
+        return {"ok": False, "error": "unknown_method"}
+
+    def _converse(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The methods that change what people see, answered from the conversation model."""
+        talk, channel = self.conversation, str(body.get("channel", ""))
+        if method == "chat.postMessage":
+            message = talk.post(
+                channel,
+                BOT_USER_ID,
+                body.get("text", ""),
+                body.get("blocks"),
+                body.get("thread_ts"),
+                metadata=body.get("metadata"),
+            )
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": message.ts,
+                "message": {"text": message.text, "ts": message.ts, "bot_id": BOT_ID},
+            }
+        if method == "chat.update":  # a deleted message answers message_not_found, as in Slack
+            talk.update(channel, str(body.get("ts")), body.get("text"), body.get("blocks"))
+            return {"ok": True, "channel": channel, "ts": body.get("ts"), "text": body.get("text")}
+        if method == "chat.postEphemeral":
+            message = talk.post(
+                channel,
+                BOT_USER_ID,
+                body.get("text", ""),
+                body.get("blocks"),
+                body.get("thread_ts"),
+                ephemeral_to=str(body.get("user")),
+            )
+            return {"ok": True, "message_ts": message.ts}
+        if method == "chat.delete":
+            talk.delete(channel, str(body.get("ts")))
+            return {"ok": True, "channel": channel, "ts": body.get("ts")}
+        trigger, view = str(body.get("trigger_id", "")), body.get("view")
+        if method == "views.open":
+            return {"ok": True, "view": talk.open_view(trigger, view).as_dict()}
+        if method == "views.push":
+            return {"ok": True, "view": talk.push_view(trigger, view).as_dict()}
+        if method == "views.update":
+            return {"ok": True, "view": talk.replace_view(str(body.get("view_id", "")), view).as_dict()}
+        if method == "views.publish":
+            return {"ok": True, "view": talk.publish_home(str(body.get("user_id", "")), view).as_dict()}
         return {"ok": False, "error": "unknown_method"}
 
     def _control(self, command: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -343,6 +396,7 @@ class SlackStandIn:
                     call = Call(method="response_url", body=body, response={"ok": True})
                     with standin._lock:
                         standin.responses.append(call)
+                    standin.conversation.respond_to_url(path[len("/response/") :], body)
                     self._send(200, {"ok": True})
                     return
                 if not path.startswith("/api/"):
