@@ -39,6 +39,7 @@ bench: install  ## the benchmarks (set PG=postgresql://... to measure PostgreSQL
 	$(BIN)/python bench/flag_intake.py $(if $(PG),--pg $(PG))
 	$(BIN)/python bench/policy_search.py
 	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/adversarial_text.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache

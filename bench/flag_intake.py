@@ -73,10 +73,9 @@ def prepare_database(kind: str, pg_url: str | None, workdir: Path) -> str:
     return url
 
 
-def send_flag(base_url: str, user: str, url: str, note: str) -> float:
-    body, content_type = payloads.slash_command(
-        "/flag", f"{url} {note}", user, response_url="http://127.0.0.1:9/x"
-    )
+def send_flag(base_url: str, response_url: str, user: str, url: str, note: str) -> float:
+    # The response_url must be the stand-in's: Flagpost refuses one that is not Slack's (or the stand-in's).
+    body, content_type = payloads.slash_command("/flag", f"{url} {note}", user, response_url=response_url)
     headers = {"Content-Type": content_type, "Connection": "close", **signed_headers(SECRET, body)}
     request = urllib.request.Request(
         base_url + "/slack/events", data=body.encode(), headers=headers, method="POST"
@@ -128,10 +127,12 @@ class RemoteStandIn:
         self.process.wait(10)
 
 
-def send_all(base_url: str, items: list[tuple[str, str, str]], senders: int) -> list[float]:
+def send_all(
+    base_url: str, items: list[tuple[str, str, str]], senders: int, response_url: str
+) -> list[float]:
     """Runs in a separate process: `senders` threads send the signed /flag requests, timing each."""
     with ThreadPoolExecutor(senders) as pool:
-        return list(pool.map(lambda item: send_flag(base_url, *item), items))
+        return list(pool.map(lambda item: send_flag(base_url, response_url, *item), items))
 
 
 def run(kind: str, pg_url: str | None, senders: int, requests: int, burst: int, fail_rate: float) -> dict:
@@ -170,7 +171,7 @@ def run(kind: str, pg_url: str | None, senders: int, requests: int, burst: int, 
             for i in range(requests)
         ]
         started = time.perf_counter()
-        latencies = senders_process.apply(send_all, (base, items, senders))
+        latencies = senders_process.apply(send_all, (base, items, senders, slack.base + "/response/bench"))
         elapsed = time.perf_counter() - started
         rt.wait_idle(120)
         with rt.sessions() as session:
@@ -201,7 +202,9 @@ def run(kind: str, pg_url: str | None, senders: int, requests: int, burst: int, 
             for i in range(burst)
         ]
         started = time.perf_counter()
-        burst_latencies = senders_process.apply(send_all, (base, items, senders))
+        burst_latencies = senders_process.apply(
+            send_all, (base, items, senders, slack.base + "/response/bench")
+        )
         burst_elapsed = time.perf_counter() - started
         rt.wait_idle(300)
         failed_calls = slack.failed_calls()

@@ -12,8 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltResponse
-from slack_bolt.context.respond import Respond
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackClientError
 
@@ -28,6 +27,10 @@ log = logging.getLogger("flagpost")
 request_log = logging.getLogger("flagpost.requests")
 
 SOCKET_MODE_PLACEHOLDER_SECRET = "socket-mode-requests-are-not-signed"
+# Set by the first global middleware. Bolt runs its own signature check before every global middleware (and
+# skips it only in Socket Mode, where Slack's websocket is the proof), so a request without this mark in its
+# context was never verified, and the error handler must not answer it.
+VERIFIED = "flagpost_verified"
 
 
 def actor_of(body: dict[str, Any]) -> str | None:
@@ -55,14 +58,45 @@ def user_message_for(error: Exception) -> str:
     )
 
 
+def storable(text: str) -> str:
+    """User text as every database can keep it: NUL removed (PostgreSQL refuses it), a lone surrogate (which
+    no UTF-8 can encode) replaced by U+FFFD. The rest of what the user typed is kept."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def keep_storable(node: Any) -> None:
+    """Make every string in a request body storable, in place (Bolt's listeners read this same dict)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        if isinstance(value, str):
+            node[key] = storable(value)
+        else:
+            keep_storable(value)
+
+
+def response_urls(body: dict[str, Any]) -> list[object]:
+    """Every response_url a payload carries (a modal may carry several)."""
+    urls: list[object] = [body["response_url"]] if "response_url" in body else []
+    many = body.get("response_urls")
+    if isinstance(many, list):
+        urls += [item.get("response_url") if isinstance(item, dict) else item for item in many]
+    return urls
+
+
 def tell_user(rt: Runtime, error: Exception, body: dict[str, Any], respond: Any = None) -> None:
     """Say what went wrong after the request was acknowledged: via response_url, else by DM."""
     text = user_message_for(error)
-    if respond is None and body.get("response_url"):
-        respond = Respond(response_url=body["response_url"])
+    url = getattr(respond, "response_url", None) or body.get("response_url")
     try:
-        if respond is not None and respond.response_url:
-            respond(text=text, response_type="ephemeral", replace_original=False)
+        if url:
+            rt.door.respond(str(url), text)
         elif (user := actor_of(body)) is not None:
             rt.door.send_dm(user, text)
     except (SlackCallFailed, SlackClientError, OSError) as exc:
@@ -73,8 +107,15 @@ def build_error_handler(rt: Runtime) -> Callable[..., BoltResponse | None]:
     """The one error handler. Before the ack, the reply rides on the HTTP response; after it, see tell_user."""
 
     def handle_error(
-        error: Exception, body: dict[str, Any], respond: Any, response: BoltResponse | None
+        error: Exception,
+        body: dict[str, Any],
+        respond: Any,
+        response: BoltResponse | None,
+        context: BoltContext,
     ) -> BoltResponse | None:
+        if not context.get(VERIFIED):  # failed before verification: answer nothing, tell nobody
+            log.warning("refused a request that failed before verification: %s", type(error).__name__)
+            return BoltResponse(status=401, body="") if response is not None else None
         if response is None:  # already acknowledged
             tell_user(rt, error, body, respond)
             return None
@@ -170,17 +211,48 @@ def build_app(rt: Runtime) -> App:
         logger=logging.getLogger("flagpost.bolt"),
     )
     app.error(build_error_handler(rt))
+    # Bolt logs the whole body of a request whose signature fails, at INFO; the front door (bot/server.py)
+    # refuses those first, with a short line of its own, and this keeps Bolt quiet should one ever get here.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
 
     @app.middleware
-    def once_per_event(
+    def verified_and_answerable(
+        context: BoltContext, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        """First of the global middleware: mark the request verified, and refuse one whose response_url is
+        not Slack's (Slack never sends one; a forged one must not make Flagpost POST anywhere)."""
+        context[VERIFIED] = True
+        if not all(rt.door.may_respond_to(url) for url in response_urls(body)):
+            log.warning("refused a signed request whose response_url is not Slack's")
+            return BoltResponse(status=400, body="")
+        next()
+        return None
+
+    @app.middleware
+    def storable_input(body: dict[str, Any], next: Callable[[], None]) -> None:
+        keep_storable(body)
+        next()
+
+    @app.middleware
+    def once_only(
         body: dict[str, Any], request: BoltRequest, next: Callable[[], None]
     ) -> BoltResponse | None:
-        event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id:
-            retry = request.headers.get("x-slack-retry-num", ["0"])[0]
-            if not first_delivery(rt.sessions, str(event_id), rt.clock.now(), int(retry or 0)):
-                log.info("event %s re-delivered (retry %s): already processed", event_id, retry)
-                return BoltResponse(status=200, body="")
+        """Slack re-delivers an event it saw no answer to (the same event_id), and whoever holds a signed
+        request can replay it byte for byte within the signature's five minutes (the same signature): each
+        is processed once. Keys share the processed-events table and its pruning."""
+        retry = request.headers.get("x-slack-retry-num", ["0"])[0]
+        if body.get("type") == "event_callback" and body.get("event_id"):
+            key = str(body["event_id"])[:64]
+        elif signature := request.headers.get("x-slack-signature", [""])[0]:
+            key = "request:" + signature.removeprefix("v0=")[:56]
+        else:  # Socket Mode: no signature to replay (its events are keyed by event_id above)
+            next()
+            return None
+        with rt.write_lock:
+            first = first_delivery(rt.sessions, key, rt.clock.now(), int(retry) if retry.isdigit() else 0)
+        if not first:
+            log.info("%s seen before (retry %s): already processed", key[:24], retry[:4])
+            return BoltResponse(status=200, body="")
         next()
         return None
 

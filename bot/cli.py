@@ -38,6 +38,7 @@ FATAL_AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account_ina
 # Domain's `cli` in bot/domains.py and says what is missing.
 DOMAIN_COMMANDS: dict[str, tuple[str, str]] = {
     "policy": ("bot.policy.cli:add_policy_commands", "policy answers: ask, import, report, eval"),
+    "deliveries": ("bot.deadletters:add_commands", "what Slack refused for good (dead letters); retry them"),
 }
 CORE_COMMANDS = {  # name → (summary, description)
     "run": (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import db, housekeeping
+from bot import db, deadletters, housekeeping
 from bot.config import Organization, Settings
 from bot.db import Base
 from bot.domain import Domain
@@ -23,6 +23,7 @@ DOMAINS: tuple[Domain, ...] = (
     oncall.DOMAIN,
     accounts.DOMAIN,
     housekeeping.DOMAIN,
+    deadletters.DOMAIN,  # `flagpost deliveries`, and what Slack refused in the admins' App Home
     home.DOMAIN,  # App Home: shows the sections of the domains above
 )
 

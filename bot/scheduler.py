@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -98,6 +98,7 @@ def start_scheduler(rt: Runtime) -> BackgroundScheduler:
         id="due-work",
         max_instances=1,
         coalesce=True,
+        next_run_time=datetime.now(UTC),  # at once: after a restart, what was pending goes out now
     )
     scheduler.start()
     return scheduler

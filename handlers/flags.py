@@ -23,12 +23,17 @@ if TYPE_CHECKING:
     from bot.app import GuardedApp
     from bot.runtime import Runtime
 
-SLACK_MARKUP = re.compile(r"<(?:https?://[^|>]+\|)?([^>]+)>")
+# A link, mention or date token, unwrapped to its label. Nothing inside a token may be `<`, so an unclosed
+# one costs one step per character rather than a scan to the end of the text (quadratic on many of them).
+SLACK_MARKUP = re.compile(r"<(?:https?://[^|<>]+\|)?([^<>]+)>")
+
+
+MESSAGE_SCANNED = 40_000  # Slack's limit on a message's text; the note keeps 3,000 characters of it
 
 
 def _message_to_note(text: str) -> str:
     """A chat message as plain words for the note: links and mentions unwrapped."""
-    plain = SLACK_MARKUP.sub(lambda m: m.group(1), text or "")
+    plain = SLACK_MARKUP.sub(lambda m: m.group(1), (text or "")[:MESSAGE_SCANNED])
     return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()[:3000]
 
 

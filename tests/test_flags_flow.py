@@ -299,7 +299,7 @@ def test_release_returns_the_item_to_the_board(bot: BotClient) -> None:
     file(bot)
     bot.press(FlagIds.CLAIM, MODERATOR)
     bot.press(FlagIds.RELEASE, MODERATOR_2)
-    assert "only they (or an admin) can release it" in last_response(bot)
+    assert "only they (or an admin) can release or resolve it" in last_response(bot)
     bot.press(FlagIds.RELEASE, MODERATOR)
     flag = flag_row(bot)
     assert flag.status == Status.OPEN and flag.assignee is None
@@ -409,7 +409,7 @@ def test_routing_happens_after_hours_too(bot: BotClient) -> None:
 
 
 def test_a_flag_survives_slack_failing_and_is_posted_once_later(bot: BotClient) -> None:
-    bot.slack.fail_next("chat.postMessage", status=500, times=2)  # the first try and slack_sdk's one retry
+    bot.slack.fail_next("chat.postMessage", status=500)  # a post is never retried at once: it may have gone
     result = file(bot)
     assert "F-1" in result.text
     assert cards(bot) == []
@@ -432,7 +432,7 @@ def test_rate_limits_are_waited_out(bot: BotClient) -> None:
 
 
 def test_a_dropped_connection_is_retried(bot: BotClient) -> None:
-    bot.slack.fail_next("chat.postMessage", disconnect=True, times=2)
+    bot.slack.fail_next("chat.postMessage", disconnect=True)
     file(bot)
     assert cards(bot) == []
     bot.rt.clock.advance(minutes=5)  # type: ignore[attr-defined]
@@ -466,7 +466,7 @@ def test_user_text_is_escaped_everywhere_it_reaches_slack(bot: BotClient) -> Non
 def test_a_url_cannot_smuggle_a_link_label(bot: BotClient) -> None:
     assert "F-1" in file(bot, "https://evil.example/a|town.ca> hello").text
     [card] = cards(bot)
-    assert "<https://evil.example/a|Other website>" in card.all_text()
+    assert "<https://evil.example/a|Other website · evil.example>" in card.all_text()
     assert "|town.ca>" not in "\n".join(bot.slack.iter_texts())
 
 

@@ -16,6 +16,7 @@ from bot.flags.models import (
     Priority,
     Status,
 )
+from bot.flags.urls import host_of, normalize_url
 from bot.refs import block_id
 from bot.slack import blocks as bk
 from bot.slack.text import escape, link, quote, slack_date
@@ -29,6 +30,7 @@ STATUS_EMOJI = {
 }
 PRIORITY_EMOJI = {Priority.EMERGENCY: ":red_circle: ", Priority.TIME_SENSITIVE: ":large_orange_circle: "}
 REPORTS_SHOWN = 5
+LINE_LINK_BUDGET = 600  # an App Home line is clipped at 1,000 characters: its link must fit whole
 
 
 def kind_options(kinds: list[Kind] | None = None) -> list[dict[str, object]]:
@@ -43,8 +45,17 @@ def outcome_options() -> list[dict[str, object]]:
     return bk.options((outcome.value, OUTCOME_LABELS[outcome].text) for outcome in Outcome)
 
 
-def where(flag: Flag) -> str:
-    return link(flag.url, flag.platform) if flag.url else flag.platform
+def where(flag: Flag, budget: int = bk.LIMITS["field"] - 20) -> str:
+    """Where the post is: its platform and the host a browser opens, linked. A link longer than `budget`
+    characters links to the post's normal form (tracking stripped) or, failing that, shows no link."""
+    if not flag.url:
+        return escape(flag.platform)
+    label = f"{flag.platform} · {host_of(flag.url)}"
+    for target in (flag.url, normalize_url(flag.url)):
+        linked = link(target, label)
+        if len(linked) <= budget:
+            return linked
+    return escape(label)
 
 
 def flag_card(
@@ -154,7 +165,7 @@ def status_line(flag: Flag) -> str:
     if status is Status.OPEN:
         parts.append("*Open*, nobody has claimed it yet")
     elif status is Status.CLAIMED:
-        parts.append(f"*Claimed* by <@{flag.assignee}>")
+        parts.append(f"*Claimed* by <@{flag.assignee}>: only they (or an admin) can release or resolve it")
     else:
         outcome = OUTCOME_LABELS[Outcome(flag.outcome)] if flag.outcome else None
         done = f"*Resolved* by <@{flag.resolved_by}>"
@@ -179,7 +190,8 @@ def flag_line(flag: Flag) -> str:
     if status is Status.RESOLVED and flag.outcome:
         who = f" · {OUTCOME_LABELS[Outcome(flag.outcome)].text}"
     due = f" · due {slack_date(flag.deadline_at)}" if status is not Status.RESOLVED else ""
-    return f"{STATUS_EMOJI[status]} *{flag.ref}* {escape(KIND_LABELS[Kind(flag.kind)].text)} · {where(flag)}{who}{due}"
+    kind = escape(KIND_LABELS[Kind(flag.kind)].text)
+    return f"{STATUS_EMOJI[status]} *{flag.ref}* {kind} · {where(flag, LINE_LINK_BUDGET)}{who}{due}"
 
 
 def _lines_in_sections(lines: list[str]) -> list[Block]:

@@ -21,7 +21,7 @@ from bot import audit, due
 from bot.calendar import BusinessCalendar
 from bot.config import Organization
 from bot.delivery import SlackCard, queue_message, touch_card
-from bot.flags.blocks import flag_line, where
+from bot.flags.blocks import LINE_LINK_BUDGET, flag_line, where
 from bot.flags.models import ITEM, KIND_LABELS, PRIORITY_LABELS, Flag, Kind, Priority, Status
 from bot.flags.paging import AFTER_HOURS, page_flag, urgency
 from bot.oncall.paging import NobodyToPage
@@ -183,9 +183,8 @@ def review_message(flags: list[Flag], now: datetime, total: int) -> tuple[str, l
         owner = f"<@{flag.assignee}>" if flag.status == Status.CLAIMED else "_unclaimed_"
         late = " · :warning: *overdue*" if flag.deadline_at <= now else ""
         label = escape(KIND_LABELS[Kind(flag.kind)].text)
-        lines.append(
-            f"• *{flag.ref}* {label} · {where(flag)} · {owner} · due {slack_date(flag.deadline_at)}{late}"
-        )
+        place = where(flag, LINE_LINK_BUDGET)  # the line is clipped at 1,000: its link must fit whole
+        lines.append(f"• *{flag.ref}* {label} · {place} · {owner} · due {slack_date(flag.deadline_at)}{late}")
     blocks: list[bk.Block] = [bk.section(f"*{title}*")]
     chunk: list[str] = []
     for line in lines:

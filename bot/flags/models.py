@@ -112,6 +112,9 @@ class Flag(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     resolution_note: Mapped[str | None] = mapped_column(Text)
     similar_to_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"))
+    # The kinds whose audiences were already told at once (routing), space-separated: each once per flag.
+    # (A string, not JSON: PostgreSQL cannot compare json, and queries select flags DISTINCT.)
+    routed_kinds: Mapped[str] = mapped_column(String(200), default="", server_default="")
     version: Mapped[int] = mapped_column(default=1)  # bumped at every change: optimistic concurrency
 
     reports: Mapped[list[FlagReport]] = relationship(

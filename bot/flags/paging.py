@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.config import Organization
 from bot.errors import Conflict
+from bot.flags import blocks
 from bot.flags.models import ITEM, KIND_LABELS, PRIORITY_LABELS, Flag, Kind, Priority, Status
 from bot.flags.service import get_flag, require_moderator
 from bot.oncall.paging import PageItem, PageView, start_page
-from bot.slack.text import escape, link, quote
+from bot.slack.text import escape, quote
 
 AFTER_HOURS = (
     "Taber 1.04(i): after-hours concerns go to Communications when they cannot wait until business hours"
@@ -34,7 +35,7 @@ def urgency(flag: Flag) -> str | None:
 
 
 def page_item(flag: Flag, org: Organization, clause: str) -> PageItem:
-    where = link(flag.url, flag.platform) if flag.url else escape(flag.platform)
+    where = blocks.where(flag)  # the platform and the host a browser opens
     note = flag.reports[0].note if flag.reports else ""
     return PageItem(
         item_type=ITEM,

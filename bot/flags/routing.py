@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.config import Organization
 from bot.delivery import queue_message
+from bot.flags import blocks
 from bot.flags.models import ITEM, KIND_LABELS, Flag, Kind
 from bot.roles import Role
 from bot.slack.blocks import clip
-from bot.slack.text import escape, link
+from bot.slack.text import escape
 
 ROUTING: dict[Kind, tuple[tuple[Role, ...], str, str]] = {
     Kind.COMPROMISED: (
@@ -36,13 +37,17 @@ ROUTING: dict[Kind, tuple[tuple[Role, ...], str, str]] = {
 
 
 def route(session: Session, org: Organization, flag: Flag, now: datetime, note: str) -> tuple[Role, ...]:
-    """Tell the roles the policy names for this kind of flag, by DM. Returns the roles told."""
-    if flag.kind not in ROUTING:
+    """Tell the roles the policy names for this kind of flag, by DM, once per flag and kind: a kind changed
+    back and forth does not tell them again, while a new kind tells its own audience under its own clause.
+    Returns the roles told."""
+    already = (flag.routed_kinds or "").split()
+    if flag.kind not in ROUTING or flag.kind in already:
         return ()
+    flag.routed_kinds = " ".join([*already, str(flag.kind)])
     roles, clause, why = ROUTING[Kind(flag.kind)]
     people = org.users_with_role(*roles)
     label = KIND_LABELS[Kind(flag.kind)].text
-    where = link(flag.url, flag.platform) if flag.url else "no link"
+    where = blocks.where(flag) if flag.url else "no link"
     text = (
         f":rotating_light: *{label}* reported by <@{flag.created_by}>: {flag.ref} ({where})\n"
         f">{clip(escape(note), 500)}\n_{clause}: {why}_"

@@ -4,6 +4,7 @@ Slack should show. Filing is in `intake`; who is told at once is in `routing`.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from bot.config import Organization
 from bot.db import compare_and_set
 from bot.delivery import queue_message, touch_card
 from bot.errors import Conflict, InvalidInput, NotAuthorized, NotFound
-from bot.flags import transitions
+from bot.flags import blocks, transitions
 from bot.flags.ids import FlagIds
 from bot.flags.intake import clean_note, parse_kind, parse_priority
 from bot.flags.models import (
@@ -35,7 +36,7 @@ from bot.flags.transitions import FlagAction
 from bot.oncall import paging
 from bot.roles import Role, has_role, require_role
 from bot.slack.blocks import clip
-from bot.slack.text import escape, link
+from bot.slack.text import escape
 
 MODERATORS = (Role.MODERATOR,)  # and admins, who may do anything a moderator may
 MODERATOR_WHY = "Westlock 3.3"
@@ -60,14 +61,31 @@ def _notify_reporters(
             queue_message(session, now=now, dm_user=reporter, text=text)
 
 
+def require_owner(org: Organization, flag: Flag, actor: str) -> None:
+    """One rule for Release and Resolve: a claimed flag is in its owner's hands, so only the moderator who
+    claimed it (or an admin) may release or resolve it. An open flag any moderator may resolve."""
+    if flag.status == Status.CLAIMED and flag.assignee != actor and not org.has_role(actor, Role.ADMIN):
+        raise NotAuthorized(
+            f"{flag.ref} is claimed by <@{flag.assignee}>; only they (or an admin) can release or resolve it."
+        )
+
+
 def _transition(
-    session: Session, flag_id: int, version: int | None, action: FlagAction, values: dict[str, Any]
+    session: Session,
+    flag_id: int,
+    version: int | None,
+    action: FlagAction,
+    values: dict[str, Any],
+    allowed: Callable[[Flag], None] | None = None,
 ) -> Flag:
     """Apply one transition atomically: the UPDATE only matches the version we checked, so of two moderators
     clicking at once exactly one wins, and the other is told why, from the row as it now is. A click on a
-    card drawn before the latest change (`version`) is refused the same way."""
+    card drawn before the latest change (`version`) is refused the same way. `allowed` checks the actor
+    against the very row the UPDATE matches."""
     flag = get_flag(session, flag_id)
     target = transitions.check(flag, action)
+    if allowed is not None:
+        allowed(flag)
     if version is not None and version != flag.version:
         raise Conflict(
             f"{flag.ref} changed after this card was drawn; look at the updated card and try again."
@@ -125,12 +143,14 @@ def release(
     version: int | None = None,
 ) -> Flag:
     require_moderator(org, actor)
-    current = get_flag(session, flag_id)
-    if current.status == Status.CLAIMED and current.assignee != actor and not org.has_role(actor, Role.ADMIN):
-        raise NotAuthorized(
-            f"{current.ref} is claimed by <@{current.assignee}>; only they (or an admin) can release it."
-        )
-    flag = _transition(session, flag_id, version, FlagAction.RELEASE, {"assignee": None, "claimed_at": None})
+    flag = _transition(
+        session,
+        flag_id,
+        version,
+        FlagAction.RELEASE,
+        {"assignee": None, "claimed_at": None},
+        allowed=lambda current: require_owner(org, current, actor),
+    )
     _changed(session, org, flag, now, actor, "released")
     return flag
 
@@ -164,6 +184,7 @@ def resolve(
             "resolution_note": text or None,
             "open_url_key": None,
         },
+        allowed=lambda current: require_owner(org, current, actor),
     )
     paging.stop_for_item(
         session=session, now=now, item_type=ITEM, item_id=flag.id, actor=actor, taken="resolved"
@@ -202,7 +223,7 @@ def escalate(
         session, flag_id, version, FlagAction.ESCALATE, {"escalated_by": actor, "escalated_at": now}
     )
     people = [person for person in org.users_with_role(Role.DIRECTOR, Role.CAO) if person != actor]
-    where = link(flag.url, flag.platform) if flag.url else "no link"
+    where = blocks.where(flag) if flag.url else "no link"
     first_note = flag.reports[0].note if flag.reports else ""
     for person in people:
         queue_message(
@@ -293,6 +314,7 @@ def flag_for_resolution(*, session: Session, org: Organization, flag_id: int, ac
     require_moderator(org, actor)
     flag = get_flag(session, flag_id)
     transitions.check(flag, FlagAction.RESOLVE)
+    require_owner(org, flag, actor)
     return flag
 
 

@@ -135,16 +135,20 @@ def record_question(
     return AskedQuestion(row.id, answer)
 
 
-def _question(session: Session, question_id: int) -> PolicyQuestion:
-    row = session.get(PolicyQuestion, question_id)
+def _question(session: Session, question_id: int, lock: bool = False) -> PolicyQuestion:
+    """The question; with `lock`, its row is held until this transaction ends (PostgreSQL's FOR UPDATE;
+    SQLite has one writer at a time already), so simultaneous clicks on its buttons take turns and each
+    sees what the one before it did."""
+    row = session.get(PolicyQuestion, question_id, with_for_update=lock or None, populate_existing=lock)
     if row is None:
         raise NotFound("That question is no longer on record.")
     return row
 
 
 def record_feedback(*, session: Session, now: datetime, question_id: int, user: str, helpful: bool) -> bool:
-    """Store the vote (a second vote by the same person replaces the first). Returns the stored value."""
-    row = _question(session, question_id)
+    """Store the vote (a second vote by the same person replaces the first, however close together they
+    come). Returns the stored value."""
+    row = _question(session, question_id, lock=True)
     vote = next((vote for vote in row.feedback if vote.user == user), None)
     if vote is None:
         row.feedback.append(PolicyFeedback(user=user, helpful=helpful, at=now))
@@ -172,8 +176,8 @@ def send_to_communications(
     actor: str,
 ) -> str:
     """The human path: the question becomes an item on the moderators' board, of kind "staff question".
-    Returns the item's reference; a second click returns the same one."""
-    row = _question(session, question_id)
+    Returns the item's reference; a second click, even a simultaneous one, returns the same one."""
+    row = _question(session, question_id, lock=True)
     if row.asked_by != actor:
         raise Conflict("Only the person who asked can send this question on.")
     if row.sent_to_flag_id is not None:

@@ -58,6 +58,7 @@ class Message:
     edited: bool = False
     deleted: bool = False
     ephemeral_to: str | None = None  # only this person sees it
+    metadata: dict[str, Any] | None = None  # message metadata, as chat.postMessage was given it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -168,6 +169,7 @@ class Conversation:
         blocks: Any = None,
         thread_ts: str | None = None,
         ephemeral_to: str | None = None,
+        metadata: Any = None,
     ) -> Message:
         with self._changed:
             message = Message(
@@ -179,6 +181,7 @@ class Conversation:
                 thread_ts=thread_ts or None,
                 order=len(self.messages),
                 ephemeral_to=ephemeral_to,
+                metadata=parse_json(metadata),
             )
             message.seq = self._bump()
             self.messages[(channel, message.ts)] = message
@@ -187,7 +190,9 @@ class Conversation:
     def update(self, channel: str, ts: str, text: str | None, blocks: Any = None) -> Message | None:
         with self._changed:
             message = self.messages.get((channel, ts))
-            if message is None or message.deleted:
+            if message is not None and message.deleted:
+                raise SlackError("message_not_found")  # a message someone deleted, lenient or not
+            if message is None:
                 if self.strict:
                     raise SlackError("message_not_found")
                 return None
@@ -206,6 +211,39 @@ class Conversation:
             if message is not None:
                 message.deleted = True
                 message.seq = self._bump()
+
+    def history(
+        self, channel: str, *, include_metadata: bool = False, limit: int = 100, cursor: str = ""
+    ) -> dict[str, Any]:
+        """conversations.history: the channel's messages newest first, a page at a time, without deleted or
+        ephemeral ones or thread replies; their metadata only when asked for."""
+        with self._changed:
+            shown = [
+                message
+                for message in self.messages.values()
+                if message.channel == channel
+                and not message.deleted
+                and message.ephemeral_to is None
+                and message.thread_ts in (None, message.ts)
+            ]
+        shown.sort(key=lambda message: message.order, reverse=True)
+        start = int(cursor) if cursor.isdigit() else 0
+        page, more = shown[start : start + limit], start + limit < len(shown)
+        found = []
+        for message in page:
+            item = {"type": "message", "ts": message.ts, "text": message.text, "blocks": message.blocks}
+            if message.user == self.bot_user:
+                item["bot_id"] = "BFLAGPOST"
+            if include_metadata and message.metadata:
+                item["metadata"] = message.metadata
+            found.append(item)
+        next_cursor = str(start + limit) if more else ""
+        return {
+            "ok": True,
+            "messages": found,
+            "has_more": more,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
 
     def find(self, channel: str, ts: str) -> Message | None:
         with self._changed:

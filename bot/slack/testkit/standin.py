@@ -3,7 +3,10 @@
 It answers the methods Flagpost calls, records each call (method and parsed body), and can be told to fail:
 HTTP 429 with Retry-After, HTTP 500, a dropped connection, or `ok: false` with a Slack error code.
 It also keeps what a workspace would show (conversation.py beside it): the tests use the calls, the
-try-it-without-Slack sandbox shows the conversation.
+try-it-without-Slack sandbox shows the conversation. As Slack does, `conversations.history` lists a channel's
+messages with their metadata, `chat.update` of a deleted message answers `message_not_found`, and content over
+Slack's limits is refused (limits.py). A call can be held after Slack has done it and before its answer
+leaves, so a test can kill the caller in between.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.slack.testkit import limits
 from bot.slack.testkit.conversation import Conversation, SlackError
 from bot.slack.testkit.payloads import BOT_USER_ID, TEAM_ID
 
@@ -83,6 +87,7 @@ class _Failure:
     retry_after: int | None
     disconnect: bool
     remaining: int
+    done: bool = False  # Slack did the work before failing (a 5xx after the post, a connection lost late)
 
 
 class SlackStandIn:
@@ -103,6 +108,8 @@ class SlackStandIn:
         self._lock = threading.Lock()
         self.conversation = Conversation(BOT_USER_ID, clock=clock, strict=strict)
         self.users: dict[str, dict[str, Any]] = {}
+        self._holds: list[tuple[str, threading.Event]] = []
+        self._release = threading.Event()
         self.socket_url: str | None = None  # where apps.connections.open sends a Socket Mode client
         self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
@@ -145,10 +152,12 @@ class SlackStandIn:
         retry_after: int | None = None,
         disconnect: bool = False,
         times: int = 1,
+        done: bool = False,
     ) -> None:
-        """The next `times` calls (of `method`, or of any method) fail the way given."""
+        """The next `times` calls (of `method`, or of any method) fail the way given; with `done`, after
+        doing what they asked (the message is posted, the caller never hears so)."""
         with self._lock:
-            self._failures.append(_Failure(method, status, error, retry_after, disconnect, times))
+            self._failures.append(_Failure(method, status, error, retry_after, disconnect, times, done))
 
     def fail_randomly(self, rate: float, seed: int = 0) -> None:
         """Each call fails with HTTP 500 with probability `rate` (for load tests)."""
@@ -167,7 +176,29 @@ class SlackStandIn:
             self.responses.clear()
             self._failures.clear()
             self._fail_rate = 0.0
+            self._holds.clear()
         self.conversation.clear()
+        self.release()
+
+    def hold_next(self, method: str) -> threading.Event:
+        """The next call of `method` is done (a posted message exists in "Slack") but its answer is held until
+        `release()`. Returns an event set when that call has been done, so a test can kill the caller then."""
+        arrived = threading.Event()
+        with self._lock:
+            self._release.clear()
+            self._holds.append((method, arrived))
+        return arrived
+
+    def release(self) -> None:
+        self._release.set()
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        """What a moderator deleting the message in Slack does."""
+        self.conversation.delete(channel, ts)
+
+    def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages a channel shows now (not deleted, not ephemeral), oldest first, with their metadata."""
+        return list(reversed(self.conversation.history(channel, include_metadata=True)["messages"]))
 
     # ----- reading what happened
     def of(self, method: str) -> list[Call]:
@@ -207,6 +238,16 @@ class SlackStandIn:
         return None
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        refused = limits.refusal(method, body)
+        if refused:
+            return {"ok": False, "error": refused}
+        if method == "conversations.history":
+            return self.conversation.history(
+                str(body.get("channel", "")),
+                include_metadata=str(body.get("include_all_metadata", "")).lower() in ("true", "1"),
+                limit=int(body.get("limit") or 100),
+                cursor=str(body.get("cursor") or ""),
+            )
         if method == "auth.test":
             return {
                 "ok": True,
@@ -255,7 +296,12 @@ class SlackStandIn:
         talk, channel = self.conversation, str(body.get("channel", ""))
         if method == "chat.postMessage":
             message = talk.post(
-                channel, BOT_USER_ID, body.get("text", ""), body.get("blocks"), body.get("thread_ts")
+                channel,
+                BOT_USER_ID,
+                body.get("text", ""),
+                body.get("blocks"),
+                body.get("thread_ts"),
+                metadata=body.get("metadata"),
             )
             return {
                 "ok": True,
@@ -263,7 +309,7 @@ class SlackStandIn:
                 "ts": message.ts,
                 "message": {"text": message.text, "ts": message.ts, "bot_id": BOT_ID},
             }
-        if method == "chat.update":
+        if method == "chat.update":  # a deleted message answers message_not_found, as in Slack
             talk.update(channel, str(body.get("ts")), body.get("text"), body.get("blocks"))
             return {"ok": True, "channel": channel, "ts": body.get("ts"), "text": body.get("text")}
         if method == "chat.postEphemeral":
@@ -358,6 +404,8 @@ class SlackStandIn:
                     return
                 method = path[len("/api/") :]
                 failure = standin._decide_failure(method)
+                if failure and failure.done:
+                    standin._answer(method, body)
                 if failure and failure.disconnect:
                     with standin._lock:
                         standin.calls.append(Call(method, body, status=0))
@@ -377,7 +425,14 @@ class SlackStandIn:
                 call = Call(method, body, status=status, response=payload)
                 with standin._lock:
                     standin.calls.append(call)
-                self._send(status, payload, headers)
+                    held = next((hold for hold in standin._holds if hold[0] == method), None)
+                    if held:
+                        standin._holds.remove(held)
+                if held:
+                    held[1].set()
+                    standin._release.wait(timeout=120)
+                with contextlib.suppress(OSError):  # a held caller may have been killed meanwhile
+                    self._send(status, payload, headers)
 
             do_POST = _handle
             do_GET = _handle
