@@ -152,7 +152,7 @@ def test_nobody_to_act_on_a_card_is_an_error(tmp_path: Path) -> None:
 
 def test_adding_an_optional_section_is_one_entry_in_the_table(tmp_path: Path, monkeypatch) -> None:
     """How a new domain's sections join (as [requests], [calendar] and [[accounts]] did): one line in
-    config.SECTIONS, plus a _read_ function."""
+    config.SECTIONS, plus a read_<section> function."""
     extra = '\n[records]\nkeep_days = 365\n\n[[archives]]\nplatform = "facebook"\nowner = "U0COM0001"\n'
     assert "[records]: is not a known section" in refusal(tmp_path, GOOD + extra)
     monkeypatch.setitem(config.SECTIONS, "records", ("keep_days",))
