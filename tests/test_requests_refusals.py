@@ -87,6 +87,19 @@ def test_a_click_on_a_finished_request_changes_nothing(bot: BotClient) -> None:
     nothing_changed(bot, renders, events)
 
 
+def test_access_whose_time_frame_has_passed_cannot_be_approved(bot: BotClient) -> None:
+    file(bot, "access", EMPLOYEE)  # Nov 17 to Nov 20
+    bot.press(Ids.APPROVE, DIRECTOR, card(bot))
+    bot.tick(days=4)  # Saturday Nov 21: the time frame ended at midnight
+    renders, events = card_count(bot), len(trail(bot))
+    bot.press(Ids.APPROVE, CAO, card(bot))
+    said = last_response(bot)
+    assert "asked for access until Fri Nov 20, 2026, which has passed" in said and "Deny it" in said
+    assert request_row(bot).status == Status.PENDING
+    assert not [call for call in bot.slack.of("chat.postMessage") if "provision" in str(call).lower()]
+    nothing_changed(bot, renders, events)
+
+
 @pytest.mark.parametrize(
     ("value", "words"),
     [

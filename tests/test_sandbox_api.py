@@ -166,20 +166,6 @@ def test_an_unknown_command_is_said_plainly(sandbox: RunningSandbox) -> None:
     answer = sandbox.api("send", {"as": EMPLOYEE, "channel": GENERAL, "text": "/teleport home"})
     assert answer["unknown"] and not answer["sent"]  # not in the app's manifest: Slack never asks the bot
     assert "`/teleport` is not a valid command." in sandbox.messages(EMPLOYEE, GENERAL)[-1]["text"]
-    if not sandbox.tour()["acknowledge"]["available"]:  # declared in the manifest, no listener in the bot yet
-        answer = sandbox.api("send", {"as": EMPLOYEE, "channel": GENERAL, "text": "/oncall"})
-        assert answer["unknown"] and answer["status"] == 404
-        assert "is not something Flagpost does yet" in sandbox.messages(EMPLOYEE, GENERAL)[-1]["text"]
-
-
-def test_steps_of_domains_not_built_yet_are_greyed_out(sandbox: RunningSandbox) -> None:
-    steps = sandbox.tour()
-    assert steps["director"]["available"] and steps["director"]["who"]["id"] == DIRECTOR  # requests are here
-    coming = [step for step in steps.values() if not step["available"]]
-    if not coming:
-        pytest.skip("every domain of the tour is in the bot")
-    for step in coming:
-        assert step["coming_with"] and not step["done"]
 
 
 def test_app_home_is_published_when_opened(sandbox: RunningSandbox) -> None:

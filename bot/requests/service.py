@@ -22,7 +22,7 @@ from bot.requests import checks, grants, steps, transitions
 from bot.requests.fields import read_answers
 from bot.requests.ids import RequestIds
 from bot.requests.models import ITEM, Kind, Request, RequestStep, Status, StepStatus
-from bot.requests.store import approvals_channel, changed, dm, get_request
+from bot.requests.store import approvals_channel, changed, day_label, dm, end_of, get_request
 from bot.requests.timing import STALE, schedule_stale
 from bot.requests.transitions import RequestAction
 from bot.roles import Role, require_not_self
@@ -171,6 +171,8 @@ def _decide(
         raise Conflict(
             f"{request.ref} changed after this card was drawn; look at the updated card and try again."
         )
+    if action is RequestAction.APPROVE:
+        _require_time_frame_open(org, request, now)
     status = transitions.target(request, action, current)
     values: dict[str, Any] = {"status": status}
     if status is not Status.PENDING:
@@ -182,6 +184,15 @@ def _decide(
         raise Conflict(f"{request.ref} changed while you clicked; look at the card again.")
     session.expire_all()
     return get_request(session, request_id), current, role
+
+
+def _require_time_frame_open(org: Organization, request: Request, now: datetime) -> None:
+    """Approving access for a time frame already over would send IT a task nobody can do (Taber 1.05(c))."""
+    if request.ends_on is not None and end_of(org, request.ends_on) <= now:
+        raise Conflict(
+            f"{request.ref} asked for access until {day_label(request.ends_on)}, which has passed, so it "
+            "cannot be approved now. Deny it with a note, and the requester can file it again with new dates."
+        )
 
 
 def _close_step(
