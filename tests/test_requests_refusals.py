@@ -238,3 +238,15 @@ def test_without_an_approvals_channel_or_directors_the_command_says_what_to_set_
     assert bot.slack.of("views.open") == []
     bot.command("/request", "share", EMPLOYEE)  # sharing names no director: its form opens
     assert bot.last_view()["private_metadata"] == "share"
+
+
+def test_a_dm_to_a_deactivated_account_is_tried_once_not_forever(bot: BotClient) -> None:
+    file(bot, "photo", EMPLOYEE)
+    bot.tick()
+    bot.slack.fail_next("chat.postMessage", status=200, error="user_disabled")  # the requester left
+    bot.press(Ids.APPROVE, COMMS, card(bot))
+    bot.tick()
+    tried = len(bot.slack.of("chat.postMessage"))
+    bot.tick(hours=2)
+    assert len(bot.slack.of("chat.postMessage")) == tried
+    assert request_row(bot).status == Status.APPROVED

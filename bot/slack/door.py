@@ -32,6 +32,9 @@ PERMANENT_ERRORS = frozenset(
         "missing_scope",
         "user_not_found",
         "users_not_found",
+        "user_disabled",  # a deactivated account: no DM will ever reach it
+        "user_not_visible",
+        "cannot_dm_bot",
         "invalid_blocks",
         "msg_too_long",
         "message_not_found",
