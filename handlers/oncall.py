@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.domain import Domain, Tick
 from bot.oncall import paging, schedule
-from bot.oncall.blocks import home_blocks, oncall_text, override_text
+from bot.oncall.blocks import cancelled_text, home_blocks, oncall_text, override_text
 from bot.oncall.cards import render_page_dm
 from bot.oncall.commands import USAGE, parse_command
 from bot.oncall.ids import OncallIds
@@ -42,6 +42,11 @@ def register(app: GuardedApp, rt: Runtime) -> None:
             text = oncall_text(
                 view, rt.calendar.describe, handover_words(rt), rt.org.oncall_ack_minutes, after_hours
             )
+            ack(text=text, response_type="ephemeral")
+        elif request.kind == "cancel":
+            who = command["user_id"]
+            gone = rt.run(schedule.cancel_override, org=rt.org, actor=who, user=request.user)
+            text = cancelled_text(gone.user, who, gone.starts_at, gone.ends_at, rt.calendar.describe)
             ack(text=text, response_type="ephemeral")
         else:
             who = command["user_id"]

@@ -121,6 +121,33 @@ def test_overlapping_overrides_are_refused(bot: BotClient) -> None:
     assert len(bot.query(lambda s: list(s.scalars(select(Override))))) == 2
 
 
+def test_a_member_gives_up_a_shift_and_the_rotation_covers_it_again(bot: BotClient) -> None:
+    oncall(bot, "me 2026-11-21 18:00 2026-11-22 08:30", MODERATOR)
+    reply = oncall(bot, "cancel", MODERATOR)
+    assert "Your shift from Sat 21 Nov 2026, 18:00 MST to Sun 22 Nov 2026, 08:30 MST is cancelled" in reply
+    assert bot.query(lambda s: s.scalar(select(Override))) is None
+    at(bot, local(2026, 11, 22, 3, 45))
+    bot.command("/flag", HACKED, EMPLOYEE)
+    bot.tick()
+    assert pages_to(bot.slack, MODERATOR) == [] and len(pages_to(bot.slack, COMMS)) == 1
+    assert audit_of(bot, "oncall_override")[-1] == ("override_cancelled", MODERATOR)
+    assert "no shift now or later" in oncall(bot, "cancel", MODERATOR)
+
+
+def test_communications_ends_a_shift_under_way_and_the_record_keeps_what_was_covered(bot: BotClient) -> None:
+    oncall(bot, "cover <@U0MOD0001> now 2026-11-18 08:30", COMMS)
+    bot.tick(hours=2)
+    assert "Only Communications" in oncall(bot, "cancel <@U0MOD0001>", EMPLOYEE)
+    reply = oncall(bot, "cancel <@U0MOD0001>", COMMS)
+    assert "<@U0MOD0001>'s shift from Tue 17 Nov 2026, 10:00 MST" in reply and "is cancelled" in reply
+    bot.wait()
+    assert "took you off call" in bot.slack.dms_to(MODERATOR)[-1]["text"]
+    override = bot.query(lambda s: s.scalar(select(Override)))
+    assert override.ends_at == local(2026, 11, 17, 12, 0)
+    assert "*On call now:* <@U0COM0001>" in oncall(bot)
+    assert "is not a person" in oncall(bot, "cancel dana", COMMS)
+
+
 def test_the_chain_ends_with_the_cao_and_nobody_twice(bot: BotClient) -> None:
     text = oncall(bot)
     assert text.count("<@U0CAO0001>") == 1 and CAO == "U0CAO0001"

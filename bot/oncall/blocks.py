@@ -125,6 +125,14 @@ def override_text(user: str, actor: str, starts_at: datetime, ends_at: datetime,
     return f":white_check_mark: {who} on call from {describe(starts_at)} to {describe(ends_at)}."
 
 
+def cancelled_text(user: str, actor: str, starts_at: datetime, ends_at: datetime, describe: Describe) -> str:
+    who = "Your" if user == actor else f"<@{user}>'s"
+    return (
+        f":white_check_mark: {who} shift from {describe(starts_at)} to {describe(ends_at)} is cancelled; "
+        "the usual rotation covers it. `/oncall` shows who is on call now."
+    )
+
+
 def home_blocks(view: OnCallView, describe: Describe) -> list[Block]:
     if view.now is None:
         return []

@@ -20,6 +20,7 @@ USAGE = (
     "*/oncall me 2026-11-21 18:00 2026-11-22 08:30* takes a shift (rotation members).\n"
     "*/oncall cover @someone 2026-11-21 18:00 2026-11-22 08:30* puts a rotation member on call "
     "(Communications or an admin).\n"
+    "*/oncall cancel* gives up your own next shift; *cancel @someone* ends theirs (Communications or an admin).\n"
     "Times are in the organisation's time zone. A date alone means the whole day; `now` starts at once."
 )
 EXAMPLE = "like `2026-11-21 18:00 2026-11-22 08:30`, `2026-11-21 2026-11-22`, or `now 2026-11-22 08:30`"
@@ -32,7 +33,7 @@ CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Command:
-    kind: str  # "show" | "help" | "cover" | "me"
+    kind: str  # "show" | "help" | "cover" | "me" | "cancel"
     user: str | None = None
     when: str = ""
 
@@ -51,14 +52,21 @@ def parse_command(text: str) -> Command:
         return Command("me", when=rest)
     if word == "cover":
         target, _, when = rest.partition(" ")
-        match = MENTION.fullmatch(target)
-        if match is None:
-            raise InvalidInput(
-                f"“{escape(target or '…')}” is not a person. Mention them, like "
-                "`/oncall cover @dana 2026-11-21 18:00 2026-11-22 08:30`."
-            )
-        return Command("cover", user=match.group(1) or match.group(2), when=when.strip())
+        return Command(
+            "cover", user=_person(target, "cover @dana 2026-11-21 18:00 2026-11-22 08:30"), when=when.strip()
+        )
+    if word in ("cancel", "drop"):
+        return Command("cancel", user=_person(rest, "cancel @dana") if rest else None)
     raise InvalidInput(f"/oncall does not know “{escape(word[:30])}”.\n{USAGE}")
+
+
+def _person(target: str, example: str) -> str:
+    match = MENTION.fullmatch(target)
+    if match is None:
+        raise InvalidInput(
+            f"“{escape(target[:40] or '…')}” is not a person. Mention them, like `/oncall {example}`."
+        )
+    return match.group(1) or match.group(2)
 
 
 def _clock(token: str) -> time | None:

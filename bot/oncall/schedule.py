@@ -142,3 +142,48 @@ def add_override(
             ),
         )
     return OverrideView(user, starts, ends, actor)
+
+
+def cancel_override(
+    *, session: Session, now: datetime, org: Organization, actor: str, user: str | None = None
+) -> OverrideView:
+    """End `user`'s (or the actor's own) current override now, or remove their next one; the rotation
+    covers that time again. Ending someone else's is for Communications and admins, like putting them on."""
+    user = _who_takes_the_shift(org, actor, user) if user not in (None, actor) else actor
+    override = session.scalar(
+        select(Override)
+        .where(Override.user == user, Override.ends_at > now)
+        .order_by(Override.starts_at)
+        .with_for_update()
+        .limit(1)
+    )
+    whose = "You have" if user == actor else f"<@{user}> has"
+    if override is None:
+        raise InvalidInput(f"{whose} no shift now or later to cancel. `/oncall` shows who is on call.")
+    view = OverrideView(user, override.starts_at, override.ends_at, actor)
+    if override.starts_at <= now:
+        override.ends_at = now  # the part already covered stays on record
+    else:
+        session.delete(override)
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action="override_cancelled",
+        item_type=OVERRIDE,
+        item_id=override.id,
+        user=user,
+        starts_at=view.starts_at.isoformat(),
+        ends_at=view.ends_at.isoformat(),
+    )
+    if user != actor:
+        queue_message(
+            session,
+            now=now,
+            dm_user=user,
+            text=(
+                f":pager: <@{actor}> took you off call for {slack_date(view.starts_at)} to "
+                f"{slack_date(view.ends_at)}; the usual rotation covers it."
+            ),
+        )
+    return view
