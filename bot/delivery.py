@@ -356,7 +356,11 @@ class Delivery:
                 self.door.post_message(message.channel, message.text, message.blocks, message.thread_ts)
         except SlackCallFailed as exc:
             # An ephemeral reply is only worth something now; a user who left cannot get a DM.
-            drop = message.kind == "ephemeral" or exc.error in ("user_not_found", "user_disabled", "account_inactive")
+            drop = message.kind == "ephemeral" or exc.error in (
+                "user_not_found",
+                "user_disabled",
+                "account_inactive",
+            )
             self._failed(OutboxMessage, message_id, lease, now, exc, drop=drop)
             return False
         with self.write_lock, self.factory() as session:
