@@ -245,3 +245,34 @@ def test_resolving_the_flag_stops_its_page(bot: BotClient) -> None:
     bot.tick(minutes=31)
     assert pages_to(bot.slack, MODERATOR) == []
     assert bot.query(lambda s: s.scalar(select(Page))).status == PageStatus.ACKNOWLEDGED
+
+
+def test_a_flag_raised_to_emergency_after_hours_pages_once_unless_already_claimed(bot: BotClient) -> None:
+    file_after_hours(bot, QUESTION)
+    assert pages_to(bot.slack, COMMS) == []
+    bot.press(FlagIds.SET_PRIORITY, EMPLOYEE, selected_option="emergency")  # the reporter corrects it
+    bot.tick()
+    [page] = pages_to(bot.slack, COMMS)
+    assert "Taber 1.04(r)(i)" in page.all_text()
+    bot.press(FlagIds.SET_PRIORITY, EMPLOYEE, selected_option="routine")
+    bot.press(FlagIds.SET_PRIORITY, EMPLOYEE, selected_option="time_sensitive")
+    bot.tick()
+    assert len(pages_to(bot.slack, COMMS)) == 1  # the page already running is the page
+
+
+def test_raising_the_priority_of_a_claimed_flag_pages_nobody(bot: BotClient) -> None:
+    file_after_hours(bot, QUESTION)
+    bot.press(FlagIds.CLAIM, MODERATOR)
+    bot.press(FlagIds.SET_PRIORITY, MODERATOR, selected_option="emergency")
+    bot.tick()
+    assert pages_to(bot.slack, COMMS) == []
+
+
+def test_raising_the_priority_in_business_hours_alerts_the_moderators_on_the_card(bot: BotClient) -> None:
+    assert bot.command("/flag", QUESTION, EMPLOYEE).status == 200  # Tuesday 10:00
+    bot.tick()
+    bot.press(FlagIds.SET_PRIORITY, MODERATOR_2, selected_option="emergency")
+    bot.tick()
+    thread = [c for c in bot.slack.of("chat.postMessage") if c.get("thread_ts")]
+    assert any(":rotating_light: F-1 needs a moderator now" in c.all_text() for c in thread)
+    assert pages_to(bot.slack, COMMS) == []

@@ -2,6 +2,7 @@
 
 - `flags.filed`, due the moment a flag is filed: an urgent flag pages on call after hours, or @-mentions
   the moderators in business hours; and the flag's deadline reminders are scheduled;
+- `flags.became_urgent`, due at once when a correction makes an unclaimed flag urgent: the same alert or page;
 - `flags.deadline_reminder` at 75% of the deadline (in business time), threaded on the card, if unclaimed;
 - `flags.overdue` at the deadline: the owner and the directors are told once, and the card shows it;
 - `flags.daily_review` at the start of each business day (Taber 1.04(q)): the open items, oldest first.
@@ -23,7 +24,8 @@ from bot.config import Organization
 from bot.delivery import SlackCard, queue_message, touch_card
 from bot.flags.blocks import LINE_LINK_BUDGET, flag_line, where
 from bot.flags.models import ITEM, KIND_LABELS, PRIORITY_LABELS, Flag, Kind, Priority, Status
-from bot.flags.paging import AFTER_HOURS, page_flag, urgency
+from bot.flags.paging import page_flag
+from bot.flags.urgency import AFTER_HOURS, BECAME_URGENT, urgency
 from bot.oncall.paging import NobodyToPage
 from bot.roles import Role
 from bot.slack import blocks as bk
@@ -73,6 +75,22 @@ def on_filed(
             item_id=flag.id,
             key=f"{kind}:{flag.id}",
         )
+    _alert_or_page(session, now, org, calendar, flag)
+
+
+def on_became_urgent(
+    *, session: Session, now: datetime, org: Organization, calendar: BusinessCalendar, job: due.Job, **_: Any
+) -> None:
+    """A flag corrected to an urgent kind or priority is handled as if it had been filed so, while nobody
+    has claimed it yet."""
+    flag = _flag(session, job)
+    if flag is not None and flag.status == Status.OPEN:
+        _alert_or_page(session, now, org, calendar, flag)
+
+
+def _alert_or_page(
+    session: Session, now: datetime, org: Organization, calendar: BusinessCalendar, flag: Flag
+) -> None:
     clause = urgency(flag)
     if clause is None:
         return
@@ -212,4 +230,10 @@ def daily_review(*, session: Session, now: datetime, org: Organization, **_: Any
     queue_message(session, now=now, channel=org.channels["moderation"], text=text, blocks=blocks)
 
 
-TIMED = {FILED: on_filed, REMIND: remind, OVERDUE: overdue, REVIEW: daily_review}
+TIMED = {
+    FILED: on_filed,
+    BECAME_URGENT: on_became_urgent,
+    REMIND: remind,
+    OVERDUE: overdue,
+    REVIEW: daily_review,
+}

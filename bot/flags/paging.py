@@ -13,25 +13,9 @@ from bot.errors import Conflict
 from bot.flags import blocks
 from bot.flags.models import ITEM, KIND_LABELS, PRIORITY_LABELS, Flag, Kind, Priority, Status
 from bot.flags.service import get_flag, require_moderator
+from bot.flags.urgency import AFTER_HOURS, urgency
 from bot.oncall.paging import PageItem, PageView, start_page
 from bot.slack.text import escape, quote
-
-AFTER_HOURS = (
-    "Taber 1.04(i): after-hours concerns go to Communications when they cannot wait until business hours"
-)
-URGENT: dict[Kind | Priority, str] = {
-    Kind.COMPROMISED: "Taber 1.06(c): a possibly compromised town account is reported at once",
-    Priority.EMERGENCY: "Taber 1.04(r)(i): emergency information comes first",
-    Priority.TIME_SENSITIVE: "Taber 1.04(r)(ii): time-sensitive information",
-}
-
-
-def urgency(flag: Flag) -> str | None:
-    """The clause that makes this flag urgent, or None when it can wait for business hours."""
-    for reason in (Kind(flag.kind), Priority(flag.priority)):
-        if reason in URGENT:
-            return URGENT[reason]
-    return None
 
 
 def page_item(flag: Flag, org: Organization, clause: str) -> PageItem:

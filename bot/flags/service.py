@@ -33,6 +33,7 @@ from bot.flags.models import (
 )
 from bot.flags.routing import route
 from bot.flags.transitions import FlagAction
+from bot.flags.urgency import schedule_if_newly_urgent, urgency
 from bot.oncall import paging
 from bot.roles import Role, has_role, require_role
 from bot.slack.blocks import clip
@@ -253,7 +254,9 @@ def set_kind(
     chosen = parse_kind(kind)
     if chosen is None:
         raise InvalidInput("Please choose a kind.")
+    was = urgency(get_flag(session, flag_id))
     flag = _edit(session, org, flag_id, version, actor, {"kind": chosen, "kind_guessed": False})
+    schedule_if_newly_urgent(session, now, flag, was)
     _changed(session, org, flag, now, actor, "kind_changed", kind=chosen.value)
     route(session, org, flag, now, flag.reports[0].note if flag.reports else "")
     return flag
@@ -272,7 +275,9 @@ def set_priority(
     chosen = parse_priority(priority)
     if chosen is None:
         raise InvalidInput("Please choose a priority.")
+    was = urgency(get_flag(session, flag_id))
     flag = _edit(session, org, flag_id, version, actor, {"priority": chosen})
+    schedule_if_newly_urgent(session, now, flag, was)
     _changed(
         session,
         org,
