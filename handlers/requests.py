@@ -186,6 +186,12 @@ def _after(app: GuardedApp, rt: Runtime) -> None:
         )
         ack(response_action="update", view=receipt_view(receipt_text(receipt)))
 
+    @app.action(RequestIds.END_ACCESS)
+    def end_access_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        request_id = action_ref(action, ITEM).id
+        rt.run(grants.end_access_now, org=rt.org, request_id=request_id, actor=actor(body))
+
     @app.action(RequestIds.TASK_DONE)
     def task_done_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()

@@ -104,6 +104,27 @@ def test_access_goes_to_the_director_then_the_cao_and_it_and_communications_are_
     assert "IT: done, <@U0ITS0001>" in card(bot).all_text()
 
 
+def test_access_is_ended_early_from_the_card_and_its_end_date_then_does_nothing(bot: BotClient) -> None:
+    file(bot, "access", EMPLOYEE)
+    approve_access(bot)
+    granted = card(bot)
+    assert Ids.END_ACCESS in buttons(granted)
+    bot.press(Ids.END_ACCESS, IT, granted)  # IT provisions access; it does not decide when it ends
+    assert "Only" in last_response(bot) and request_row(bot).status == Status.APPROVED
+    bot.press(Ids.END_ACCESS, DIRECTOR, granted)  # the director who approved it oversees it (1.05(i))
+    assert request_row(bot).status == Status.EXPIRED
+    bot.tick()
+    assert "Revoke access" in shown_in(bot, IT_CHANNEL)[-1].all_text()
+    assert any("has ended; <@U0DIR0001> ended it early" in text for text in dm_texts(bot, EMPLOYEE))
+    assert Ids.END_ACCESS not in buttons(card(bot)) and "Expired" in card(bot).all_text()
+    bot.press(Ids.END_ACCESS, EMPLOYEE, granted)
+    assert "expired" in last_response(bot).lower()
+    bot.tick(days=5)  # past the end date and its reminder: nothing more
+    actions = [a for _, a, _ in trail(bot)]
+    assert actions.count("ended_early") == 1 and "expired" not in actions and "expiry_reminded" not in actions
+    assert len([c for c in bot.slack.messages_to(IT_CHANNEL) if "Revoke access" in c.all_text()]) == 1
+
+
 def test_access_ends_the_employee_and_it_are_reminded_and_it_gets_a_revoke_task(bot: BotClient) -> None:
     file(bot, "access", EMPLOYEE)
     approve_access(bot)

@@ -153,6 +153,10 @@ def request_card(
     blocks.append(bk.context(status_line(request)))
     if request.status == Status.PENDING:
         blocks.append(_decision_buttons(request))
+    elif request.status == Status.APPROVED and request.kind == Kind.ACCESS:
+        blocks.append(
+            bk.actions([end_access_button(request)], block_id=f"request_grant:{request.item_ref().encode()}")
+        )
     text = f"{request.ref} · {request.title} · {request.status} · from <@{request.requester}>"
     return bk.fallback(text), bk.message_blocks(blocks)
 
@@ -212,6 +216,20 @@ def task_card(task: RequestTask, request: Request) -> tuple[str, list[Block]]:
             )
         )
     return bk.fallback(f"{heading}: {request.ref} for <@{request.requester}>"), bk.message_blocks(blocks)
+
+
+def end_access_button(request: Request) -> Block:
+    return bk.button(
+        "End access now",
+        RequestIds.END_ACCESS,
+        request.item_ref().encode(),
+        style="danger",
+        ask=bk.confirm(
+            "End this access now?",
+            f"{request.ref} ends today and IT is asked to remove the access. The person it was granted to, "
+            "their director, Communications and admins can do this.",
+        ),
+    )
 
 
 def extension_offer(request: Request, text: str) -> list[Block]:

@@ -12,11 +12,12 @@ from bot import audit, due
 from bot.calendar import BusinessCalendar
 from bot.config import Organization
 from bot.db import compare_and_set
-from bot.errors import Conflict
+from bot.errors import Conflict, InvalidInput
 from bot.requests import timing
 from bot.requests.fields import choice_label
 from bot.requests.models import ITEM, Kind, Request, RequestTask, Status, TaskKind
 from bot.requests.store import changed, day_label, dm, end_of, get_request, get_task, tell, touch_task
+from bot.requests.transitions import RequestAction, check
 from bot.roles import Role, require_role
 from bot.slack.blocks import clip
 from bot.slack.text import escape, slack_date
@@ -241,3 +242,45 @@ def tell_cao_of_campaign_content(
         clause="Taber 1.04(p)",
         to=people,
     )
+
+
+def end_grant(session: Session, now: datetime, org: Organization, request: Request, actor: str) -> Request:
+    """Access ends now: at its end date (`actor` is the system), or early, by hand. It shows as expired,
+    its reminders stop, the requester is told, and IT gets a "revoke access" task."""
+    check(request, RequestAction.EXPIRE)
+    if not compare_and_set(session, Request, request.id, request.version, status=Status.EXPIRED):
+        raise Conflict(f"{request.ref} changed while its access was ending; look at the card again.")
+    due.cancel(
+        session, now=now, item_type=ITEM, item_id=request.id, kinds=[timing.EXPIRE, timing.EXPIRY_REMINDER]
+    )
+    session.expire_all()
+    request = get_request(session, request.id)
+    task = open_revoke_task(session, now, org, request)
+    early = actor != audit.SYSTEM_ACTOR
+    changed(session, org, request, now, actor, "ended_early" if early else "expired", task=task.id)
+    platform = escape(request.details.get("platform", ""))
+    by = f" <@{actor}> ended it early." if early and actor != request.requester else ""
+    dm(
+        session,
+        now,
+        request.requester,
+        f":lock: Your access to the town's {platform} account(s) ({request.ref}) has ended;{by} "
+        "IT has been asked to remove it. Thank you.",
+    )
+    return request
+
+
+def end_access_now(
+    *, session: Session, now: datetime, org: Organization, request_id: int, actor: str
+) -> Request:
+    """ "End access now" on an approved access request: for the person it was granted to, the director who
+    approved it, Communications and admins (Taber 1.05(i): they oversee it for its duration)."""
+    request = get_request(session, request_id)
+    if request.kind != Kind.ACCESS:
+        raise InvalidInput(f"{request.ref} is not an access request; there is no access to end.")
+    directors = {step.approver for step in request.steps if step.approver}
+    if actor != request.requester and actor not in directors:
+        require_role(
+            org, actor, Role.COMMUNICATIONS, why="Taber 1.05(i): they oversee the access with the director"
+        )
+    return end_grant(session, now, org, request, actor)

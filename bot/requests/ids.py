@@ -20,6 +20,7 @@ class RequestIds(StrEnum):
     DENY = "request_deny_open"
     CANCEL = "request_cancel"
     EXTEND = "request_extend_open"
+    END_ACCESS = "request_end_access"
     TASK_DONE = "request_task_done"
 
     # block_ids of the form fields (each holds one element whose action_id is INPUT)

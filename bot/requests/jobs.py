@@ -11,14 +11,11 @@ from sqlalchemy.orm import Session
 
 from bot import audit, due
 from bot.config import Organization
-from bot.db import compare_and_set
 from bot.delivery import queue_message
-from bot.errors import Conflict
 from bot.requests import grants, steps, timing
 from bot.requests.blocks import extension_offer
 from bot.requests.models import ITEM, Request, Status
 from bot.requests.store import approvals_channel, changed, day_label, dm, get_request, tell
-from bot.requests.transitions import RequestAction, check
 from bot.roles import Role
 from bot.slack.text import escape, slack_date
 
@@ -107,22 +104,8 @@ def expiry_reminder(
 def expire(*, session: Session, now: datetime, org: Organization, job: due.Job, **_context: Any) -> None:
     """The grant's end: it shows as expired, and IT gets a "revoke access" task."""
     request = get_request(session, job.item_id or 0)
-    if not _still(request, job):
-        return
-    check(request, RequestAction.EXPIRE)
-    if not compare_and_set(session, Request, request.id, request.version, status=Status.EXPIRED):
-        raise Conflict(f"{request.ref} changed while it was expiring")  # the job is retried shortly
-    session.expire_all()
-    request = get_request(session, request.id)
-    task = grants.open_revoke_task(session, now, org, request)
-    changed(session, org, request, now, audit.SYSTEM_ACTOR, "expired", task=task.id)
-    dm(
-        session,
-        now,
-        request.requester,
-        f":lock: Your access to the town's {escape(request.details.get('platform', ''))} account(s) "
-        f"({request.ref}) has ended; IT has been asked to remove it. Thank you.",
-    )
+    if _still(request, job):
+        grants.end_grant(session, now, org, request, audit.SYSTEM_ACTOR)
 
 
 TIMED = {timing.STALE: stale, timing.EXPIRY_REMINDER: expiry_reminder, timing.EXPIRE: expire}
