@@ -68,7 +68,7 @@ def test_access_goes_to_the_director_then_the_cao_and_it_and_communications_are_
     bot.press(Ids.APPROVE, CAO, after_director)
     final = card(bot).all_text()
     assert "Access granted" in final and "approved by <@U0CAO0001>" in final
-    assert buttons(card(bot)) == []
+    assert buttons(card(bot)) == [Ids.END_ACCESS]  # no more decisions: only ending it early
     assert request_row(bot).status == Status.APPROVED
 
     # Taber 1.05(c): told in writing, with the approval, the platform, the employee and the time frame.

@@ -250,13 +250,13 @@ def end_grant(session: Session, now: datetime, org: Organization, request: Reque
     check(request, RequestAction.EXPIRE)
     if not compare_and_set(session, Request, request.id, request.version, status=Status.EXPIRED):
         raise Conflict(f"{request.ref} changed while its access was ending; look at the card again.")
-    due.cancel(
-        session, now=now, item_type=ITEM, item_id=request.id, kinds=[timing.EXPIRE, timing.EXPIRY_REMINDER]
-    )
+    early = actor != audit.SYSTEM_ACTOR
+    if early:  # not from the expiry job itself: cancelling its own row would lose its completion
+        kinds = [timing.EXPIRE, timing.EXPIRY_REMINDER]
+        due.cancel(session, now=now, item_type=ITEM, item_id=request.id, kinds=kinds)
     session.expire_all()
     request = get_request(session, request.id)
     task = open_revoke_task(session, now, org, request)
-    early = actor != audit.SYSTEM_ACTOR
     changed(session, org, request, now, actor, "ended_early" if early else "expired", task=task.id)
     platform = escape(request.details.get("platform", ""))
     by = f" <@{actor}> ended it early." if early and actor != request.requester else ""
