@@ -125,6 +125,19 @@ def test_access_is_ended_early_from_the_card_and_its_end_date_then_does_nothing(
     assert len([c for c in bot.slack.messages_to(IT_CHANNEL) if "Revoke access" in c.all_text()]) == 1
 
 
+def test_more_time_on_access_already_ended_cannot_be_approved(bot: BotClient) -> None:
+    file(bot, "access", EMPLOYEE)
+    approve_access(bot)
+    bot.tick(days=2)  # Thursday: the reminder offers more time
+    [reminder] = [c for c in bot.slack.dms_to(EMPLOYEE) if "ends after" in c.all_text()]
+    bot.press(Ids.EXTEND, EMPLOYEE, reminder)
+    bot.submit(bot.last_view(), {Ids.NEW_END: "2026-11-27", Ids.REASON: "A week longer"}, EMPLOYEE)
+    bot.press(Ids.END_ACCESS, EMPLOYEE, card(bot, "R-1"))
+    bot.press(Ids.APPROVE, DIRECTOR, card(bot, "R-2"))
+    assert "asks for more time on R-1, which has expired already" in last_response(bot)
+    assert request_row(bot, 2).status == Status.PENDING and str(request_row(bot, 1).ends_on) == "2026-11-20"
+
+
 def test_access_ends_the_employee_and_it_are_reminded_and_it_gets_a_revoke_task(bot: BotClient) -> None:
     file(bot, "access", EMPLOYEE)
     approve_access(bot)

@@ -172,7 +172,7 @@ def _decide(
             f"{request.ref} changed after this card was drawn; look at the updated card and try again."
         )
     if action is RequestAction.APPROVE:
-        _require_time_frame_open(org, request, now)
+        _require_still_grantable(session, org, request, now)
     status = transitions.target(request, action, current)
     values: dict[str, Any] = {"status": status}
     if status is not Status.PENDING:
@@ -186,12 +186,19 @@ def _decide(
     return get_request(session, request_id), current, role
 
 
-def _require_time_frame_open(org: Organization, request: Request, now: datetime) -> None:
-    """Approving access for a time frame already over would send IT a task nobody can do (Taber 1.05(c))."""
+def _require_still_grantable(session: Session, org: Organization, request: Request, now: datetime) -> None:
+    """Approving access for a time frame already over, or more time on access already ended, would send IT
+    a task nobody can do (Taber 1.05(c))."""
     if request.ends_on is not None and end_of(org, request.ends_on) <= now:
         raise Conflict(
             f"{request.ref} asked for access until {day_label(request.ends_on)}, which has passed, so it "
             "cannot be approved now. Deny it with a note, and the requester can file it again with new dates."
+        )
+    original = get_request(session, request.extends_id) if request.extends_id else None
+    if original is not None and original.status != Status.APPROVED:
+        raise Conflict(
+            f"{request.ref} asks for more time on {original.ref}, which has {original.status} already, so it "
+            "cannot be approved. Deny it with a note; new access is a new request."
         )
 
 
