@@ -15,7 +15,8 @@ from bot.flags.ids import FlagIds
 from bot.flags.models import ITEM, Flag, FlagReport
 from bot.flags.urls import find_url, looks_like_link
 from bot.roles import has_role
-from handlers.kit import action_ref, actor, form_values
+from bot.slack.text import unescape
+from handlers.kit import action_ref, actor, form_values, typed
 
 if TYPE_CHECKING:
     from slack_bolt import Ack
@@ -34,7 +35,7 @@ MESSAGE_SCANNED = 40_000  # Slack's limit on a message's text; the note keeps 3,
 def _message_to_note(text: str) -> str:
     """A chat message as plain words for the note: links and mentions unwrapped."""
     plain = SLACK_MARKUP.sub(lambda m: m.group(1), (text or "")[:MESSAGE_SCANNED])
-    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()[:3000]
+    return unescape(plain).strip()[:3000]
 
 
 def register(app: GuardedApp, rt: Runtime) -> None:
@@ -54,7 +55,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
 
     @app.command(FlagIds.COMMAND)
     def flag_command(ack: Ack, body: dict[str, Any], command: dict[str, Any]) -> None:
-        text = (command.get("text") or "").strip()
+        text = typed(command.get("text"))
         url, note = find_url(text)
         if url is None and text and looks_like_link(first := text.split()[0]):
             url, note = first, text[len(first) :].strip()  # meant as a link: validate it as one

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.refs import Ref, decode, from_block_id
+from bot.slack.text import unescape
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
@@ -36,3 +37,8 @@ def action_ref(action: dict[str, Any], kind: str) -> Ref:
 
 def actor(body: dict[str, Any]) -> str:
     return str(body["user"]["id"])
+
+
+def typed(text: str | None) -> str:
+    """What the person typed into a slash command or a message: Slack escapes `&`, `<` and `>` in it."""
+    return unescape(text or "").strip()

@@ -13,7 +13,7 @@ from bot.oncall.commands import USAGE, parse_command
 from bot.oncall.ids import OncallIds
 from bot.oncall.jobs import fetch_card_links
 from bot.oncall.models import DM_CARD, ITEM, Override, Page, PageStep
-from handlers.kit import action_ref, actor
+from handlers.kit import action_ref, actor, typed
 
 if TYPE_CHECKING:
     from slack_bolt import Ack
@@ -33,7 +33,7 @@ def handover_words(rt: Runtime) -> str:
 def register(app: GuardedApp, rt: Runtime) -> None:
     @app.command(OncallIds.COMMAND)
     def oncall_command(ack: Ack, body: dict[str, Any], command: dict[str, Any]) -> None:
-        request = parse_command(command.get("text") or "")
+        request = parse_command(typed(command.get("text")))
         if request.kind == "help":
             ack(text=USAGE, response_type="ephemeral")
         elif request.kind == "show":

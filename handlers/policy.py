@@ -16,7 +16,7 @@ from bot.policy.cli import add_policy_commands
 from bot.policy.files import clause_directories
 from bot.policy.ids import PolicyIds
 from bot.policy.models import ITEM, PolicyClause, PolicyDocument, PolicyFeedback, PolicyQuestion
-from handlers.kit import action_ref, actor
+from handlers.kit import action_ref, actor, typed
 
 if TYPE_CHECKING:
     from slack_bolt import Ack, Respond
@@ -49,7 +49,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
 
     @app.command(PolicyIds.COMMAND)
     def policy_command(ack: Ack, body: dict[str, Any], command: dict[str, Any]) -> None:
-        question = (command.get("text") or "").strip()
+        question = typed(command.get("text"))
         if not question or question.lower() in ("help", "?"):
             ack(text=usage_text(), response_type="ephemeral")
             return
@@ -58,7 +58,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
 
     @app.event("app_mention")
     def mentioned(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
-        question = MENTION.sub("", event.get("text") or "").strip()
+        question = typed(MENTION.sub("", event.get("text") or ""))
         thread = event.get("thread_ts") or event.get("ts")
         if not question:
             rt.run(queue_message, channel=event["channel"], text=usage_text(), thread_ts=thread)
@@ -70,7 +70,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
     def direct_message(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # edits, joins and the bot's own messages are not questions
-        question = (event.get("text") or "").strip()
+        question = typed(event.get("text"))
         if not question:
             return
         text, blocks = answer(question, event["user"], "dm")

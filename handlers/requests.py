@@ -25,7 +25,7 @@ from bot.requests.jobs import TIMED
 from bot.requests.models import ITEM, TASK_ITEM, Kind, Request, RequestStep, RequestTask
 from bot.requests.store import approvals_channel
 from handlers.home import home_view
-from handlers.kit import action_ref, actor, form_values
+from handlers.kit import action_ref, actor, form_values, typed
 
 if TYPE_CHECKING:
     from slack_bolt import Ack
@@ -54,7 +54,7 @@ def _asking(app: GuardedApp, rt: Runtime) -> None:
 
     @app.command(RequestIds.COMMAND)
     def request_command(ack: Ack, body: dict[str, Any], command: dict[str, Any]) -> None:
-        text = (command.get("text") or "").strip()
+        text = typed(command.get("text"))
         if text.lower() in ("", "help", "?"):
             ack(text=usage_text(), blocks=chooser_blocks(), response_type="ephemeral")
             return

@@ -212,6 +212,23 @@ def test_a_lone_surrogate_in_a_dm_is_replaced_and_the_question_answered(bot: Bot
     assert stored == "how often do we change the password \ufffd"
 
 
+def test_what_slack_escaped_is_stored_as_typed_and_shown_escaped_once(bot: BotClient) -> None:
+    """Slack sends `&`, `<`, `>` typed into a command or a DM as `&amp;`, `&lt;`, `&gt;` (the harness does too)."""
+    post = "https://www.facebook.com/town/posts/9?a=1&b=2"
+    bot.command("/flag", f"{post} Q&A <!channel> says the pool is <closed>", EMPLOYEE)
+    report = bot.query(lambda s: s.scalar(select(FlagReport)))
+    assert report.note == "Q&A <!channel> says the pool is <closed>"
+    assert bot.query(lambda s: s.scalar(select(Flag.url))).endswith("?a=1&b=2")
+    bot.wait()
+    card = bot.slack.messages_to("C0MODERATE")[-1].all_text()
+    assert "Q&amp;A &lt;!channel&gt; says the pool is &lt;closed&gt;" in card and "&amp;amp;" not in card
+    bot.event(payloads.direct_message(EMPLOYEE, "passwords & logins: how often <do we> change them?"))
+    [answer] = bot.slack.dms_to(EMPLOYEE)
+    assert "passwords &amp; logins" in answer.all_text() and "&amp;amp;" not in answer.all_text()
+    reply = bot.command("/oncall", "cover <b>dana</b> 2026-11-21 2026-11-22", MODERATOR).text
+    assert "“&lt;b&gt;dana&lt;/b&gt;” is not a person" in reply
+
+
 def test_a_replayed_signed_flag_adds_nothing(bot: BotClient) -> None:
     body, content_type = payloads.slash_command(
         "/flag",

@@ -10,6 +10,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Text as Slack sends it (a slash command's or a message's, with `&`, `<`, `>` escaped) back to what the
+    person typed, so that it is escaped once, not twice, on its way out."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def link(url: str, label: str) -> str:
     """A mrkdwn link whose target cannot smuggle in a second label or close the link early."""
     safe_url = url.replace("<", "%3C").replace(">", "%3E").replace("|", "%7C").replace(" ", "%20")

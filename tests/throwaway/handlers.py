@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain import Domain
-from handlers.kit import action_ref, actor
+from handlers.kit import action_ref, actor, typed
 from tests.throwaway import service
 
 
 def register(app: Any, rt: Any) -> None:
     @app.command("/remind-me")
     def remind_me(ack: Any, body: dict[str, Any], command: dict[str, Any]) -> None:
-        rt.run(service.ask, user=command["user_id"], text=command.get("text") or "")
+        rt.run(service.ask, user=command["user_id"], text=typed(command.get("text")))
         ack(text="I'll send you a button to confirm.", response_type="ephemeral")
 
     @app.action(service.CONFIRM)

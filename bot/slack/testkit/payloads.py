@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -16,6 +17,8 @@ JSON = "application/json"
 TEAM_ID = "T0TOWN"
 APP_ID = "A0FLAGPOST"
 BOT_USER_ID = "UFLAGPOST"
+# A mention or channel as Slack writes it (kept), or a run of typed text (escaped), in `as_slack_sends`.
+SLACK_WRITTEN = re.compile(r"(<[@#][A-Z0-9]{2,30}(?:\|[^<>]{0,80})?>)|[^<]+|<")
 
 _triggers = itertools.count(1)
 _events = itertools.count(1)
@@ -51,6 +54,19 @@ def _interactive(payload: dict[str, Any]) -> Body:
     return urlencode({"payload": json.dumps(payload)}), FORM
 
 
+def as_slack_sends(typed: str) -> str:
+    """Slack escapes `&`, `<` and `>` in what people type into a slash command or a message. A mention or a
+    channel that Slack itself wrote (`<@U…>`, `<#C…>`, with `should_escape`) stays as it is."""
+    return SLACK_WRITTEN.sub(
+        lambda m: (
+            m.group(0)
+            if m.group(1)
+            else m.group(0).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        ),
+        typed,
+    )
+
+
 def slash_command(
     command: str,
     text: str,
@@ -70,7 +86,7 @@ def slash_command(
         "user_id": user,
         "user_name": user.lower(),
         "command": command,
-        "text": text,
+        "text": as_slack_sends(text),
         "api_app_id": APP_ID,
         "response_url": response_url,
         "trigger_id": trigger or trigger_id(),
@@ -263,7 +279,7 @@ def direct_message(user: str, text: str, ts: str = "1700000000.000200") -> dict[
         "type": "message",
         "channel": "D" + user,
         "user": user,
-        "text": text,
+        "text": as_slack_sends(text),
         "ts": ts,
         "channel_type": "im",
     }
@@ -273,7 +289,7 @@ def app_mention(user: str, text: str, channel: str, ts: str = "1700000000.000500
     return {
         "type": "app_mention",
         "user": user,
-        "text": f"<@{BOT_USER_ID}> {text}",
+        "text": f"<@{BOT_USER_ID}> {as_slack_sends(text)}",
         "channel": channel,
         "ts": ts,
     }
