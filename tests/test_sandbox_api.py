@@ -267,3 +267,18 @@ def test_run_without_a_slack_token_starts_the_sandbox_and_never_touches_database
     assert not production.exists()
     assert [path.name for path in tmp_path.iterdir()] == ["temp"]  # nothing left in the working directory
     assert not list(temp.iterdir())  # and its SQLite file is gone with it
+
+
+def test_typed_text_reaches_the_bot_as_slack_sends_it_and_shows_as_typed(sandbox: RunningSandbox) -> None:
+    sandbox.api("send", {"as": EMPLOYEE, "channel": GENERAL, "text": "/oncall cover Q&A <b>"})
+    assert "“Q&amp;A” is not a person" in sandbox.messages(EMPLOYEE, GENERAL)[-1]["text"]
+    reply = sandbox.api(
+        "send",
+        {
+            "as": "U0COM0001",
+            "channel": GENERAL,
+            "text": "/oncall cover @Morgan Moderator 2026-12-05 2026-12-06",
+        },
+    )
+    assert reply["status"] == 200
+    assert "<@U0MOD0001> is on call from" in sandbox.messages("U0COM0001", GENERAL)[-1]["text"]

@@ -126,11 +126,10 @@ class Workspace:
         if command not in {declared.command for declared in world.COMMANDS}:  # Slack never asks the bot
             self._say_as_slackbot(user, channel, f"`{escape(command)}` is not a valid command.")
             return Outcome(404, 0.0, unknown=True, sent=False)
-        # Slack escapes &, <, > in what was typed after the command, as in messages
         context = ResponseContext(user=user, channel=channel)
-        body = payloads.slash_command(
+        body = payloads.slash_command(  # which escapes &, <, > as Slack does
             command,
-            escape(text),
+            world.command_text(self.org, command, text),
             user,
             channel=channel,
             channel_name=world.channel_name(self.org, channel),

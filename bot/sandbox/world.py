@@ -34,6 +34,7 @@ class Command:
     command: str
     description: str
     usage_hint: str = ""
+    should_escape: bool = False  # as in the manifest: Slack turns "@Name" into <@U…> in its text
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,12 @@ COMMANDS = (
         "Ask for access, sharing, a new account or photo approval",
         "access | share | account | photo",
     ),
-    Command("/oncall", "Who is on call for communications now and next"),
+    Command(
+        "/oncall",
+        "Who is on call for communications now and next",
+        "[me <from> <to> | cover @someone <from> <to> | cancel [@someone]]",
+        should_escape=True,
+    ),
 )
 SHORTCUTS = (Shortcut("flag_message", "Flag for moderators"),)
 
@@ -115,14 +121,25 @@ def may_post_in(org: Organization, user: str, channel: str) -> bool:
     return channel == "D" + user or any(entry["id"] == channel for entry in channels(org))
 
 
+def command_text(org: Organization, command: str, text: str) -> str:
+    """A slash command's text before Slack escapes it: with `should_escape`, "@Name" is already a mention."""
+    declared = next((c for c in COMMANDS if c.command == command), None)
+    return _mentions(org, "", text) if declared and declared.should_escape else text
+
+
 def to_slack_text(org: Organization, bot_user: str, text: str) -> str:
     """What Slack makes of typed text: `&`, `<`, `>` escaped, "@Name" turned into a mention, links wrapped."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    names = {BOT_NAME: bot_user, **{person["name"]: person["id"] for person in people(org)}}
+    escaped = _mentions(org, bot_user, text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    return BARE_URL.sub(r"<\1>", escaped)  # Slack wraps the links it finds
+
+
+def _mentions(org: Organization, bot_user: str, escaped: str) -> str:
+    names = {person["name"]: person["id"] for person in people(org)}
+    if bot_user:
+        names[BOT_NAME] = bot_user
     for name in sorted(names, key=len, reverse=True):  # "@Ann Lee" before "@Ann"
         escaped = re.sub(rf"@{re.escape(name)}\b", f"<@{names[name]}>", escaped, flags=re.IGNORECASE)
-    escaped = re.sub(r"(?<!<)@([UW][A-Z0-9]{2,})\b", r"<@\1>", escaped)
-    return BARE_URL.sub(r"<\1>", escaped)  # Slack wraps the links it finds
+    return re.sub(r"(?<!<)@([UW][A-Z0-9]{2,})\b", r"<@\1>", escaped)
 
 
 def describe(org: Organization, bot_user: str) -> dict[str, Any]:
