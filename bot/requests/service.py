@@ -94,7 +94,9 @@ def open_request(
     to_cao: bool,
 ) -> None:
     """Give a new request its steps, its card, its audit event, and the reminders of its first step."""
-    request.steps = steps.make_steps(steps.plan(org, Kind(request.kind), to_cao), request.director, now)
+    emergency = "emergency_scene" in (request.details.get("checks") or [])
+    planned = steps.plan(org, Kind(request.kind), to_cao, emergency_scene=emergency)
+    request.steps = steps.make_steps(planned, request.director, now)
     session.add(request)
     session.flush()
     roles = ["+".join(step.role_list) for step in request.steps]

@@ -22,12 +22,16 @@ ROLE_TITLES = {
 }
 
 
-def plan(org: Organization, kind: Kind, to_cao: bool) -> list[tuple[str, ...]]:
+def plan(org: Organization, kind: Kind, to_cao: bool, emergency_scene: bool = False) -> list[tuple[str, ...]]:
     """The roles of each step, in order: the organisation's configuration, or the CAO alone for
-    candidate or campaign content (Taber 1.04(p))."""
+    candidate or campaign content (Taber 1.04(p)). A photo of an emergency scene also needs a director or
+    the CAO, whoever else approves it (Westlock 8.2.1.2)."""
     if to_cao:
         return [("cao",)]
-    return [tuple(roles) for roles in org.request_steps[kind.value]]
+    planned = [tuple(roles) for roles in org.request_steps[kind.value]]
+    if emergency_scene and not any(set(roles) <= {"director", "cao"} for roles in planned):
+        planned.append(("director", "cao"))
+    return planned
 
 
 def make_steps(
