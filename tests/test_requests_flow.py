@@ -110,13 +110,21 @@ def test_access_is_ended_early_from_the_card_and_its_end_date_then_does_nothing(
     granted = card(bot)
     assert Ids.END_ACCESS in buttons(granted)
     bot.press(Ids.END_ACCESS, IT, granted)  # IT provisions access; it does not decide when it ends
-    assert "Only" in last_response(bot) and request_row(bot).status == Status.APPROVED
+    said = last_response(bot)
+    assert "Only <@U0EMP0001>, <@U0DIR0001>, Communications or an admin can end the access of R-1" in said
+    assert request_row(bot).status == Status.APPROVED
+    bot.tick(hours=1)
     bot.press(Ids.END_ACCESS, DIRECTOR, granted)  # the director who approved it oversees it (1.05(i))
     assert request_row(bot).status == Status.EXPIRED
     bot.tick()
     assert "Revoke access" in shown_in(bot, IT_CHANNEL)[-1].all_text()
     assert any("has ended; <@U0DIR0001> ended it early" in text for text in dm_texts(bot, EMPLOYEE))
     assert Ids.END_ACCESS not in buttons(card(bot)) and "Expired" in card(bot).all_text()
+    ended = request_row(bot).expires_at
+    assert ended == bot.rt.clock.now()  # not the Nov 20 end the card had shown
+    assert "2026-11-17 18:00 UTC" in card(bot).all_text()  # Tuesday 11:00 in Edmonton
+    assert "ended <!date^" in shown_in(bot, IT_CHANNEL)[-1].all_text()
+    assert "2026-11-17 18:00 UTC" in shown_in(bot, IT_CHANNEL)[-1].all_text()
     bot.press(Ids.END_ACCESS, EMPLOYEE, granted)
     assert "expired" in last_response(bot).lower()
     bot.tick(days=5)  # past the end date and its reminder: nothing more
@@ -132,10 +140,16 @@ def test_more_time_on_access_already_ended_cannot_be_approved(bot: BotClient) ->
     [reminder] = [c for c in bot.slack.dms_to(EMPLOYEE) if "ends after" in c.all_text()]
     bot.press(Ids.EXTEND, EMPLOYEE, reminder)
     bot.submit(bot.last_view(), {Ids.NEW_END: "2026-11-27", Ids.REASON: "A week longer"}, EMPLOYEE)
+    stale = card(bot, "R-2")
     bot.press(Ids.END_ACCESS, EMPLOYEE, card(bot, "R-1"))
-    bot.press(Ids.APPROVE, DIRECTOR, card(bot, "R-2"))
-    assert "asks for more time on R-1, which has expired already" in last_response(bot)
-    assert request_row(bot, 2).status == Status.PENDING and str(request_row(bot, 1).ends_on) == "2026-11-20"
+    assert request_row(bot, 2).status == Status.CANCELLED  # more time on ended access is moot
+    assert "Cancelled" in card(bot, "R-2").all_text()
+    bot.press(Ids.APPROVE, DIRECTOR, stale)
+    assert "cancelled" in last_response(bot)
+    assert str(request_row(bot, 1).ends_on) == "2026-11-20"
+    reminders = len(bot.slack.dms_to(DIRECTOR))
+    bot.tick(days=4)
+    assert len(bot.slack.dms_to(DIRECTOR)) == reminders  # nobody is nagged about R-2
 
 
 def test_access_ends_the_employee_and_it_are_reminded_and_it_gets_a_revoke_task(bot: BotClient) -> None:

@@ -95,7 +95,9 @@ def test_a_photo_of_an_emergency_scene_quotes_the_rule_that_forbids_it(bot: BotC
     assert any("Westlock 8.2: not without" in text for text in dm_texts(bot, EMPLOYEE))
 
 
-def test_a_photo_of_an_emergency_scene_needs_a_director_or_the_cao_after_communications(bot: BotClient) -> None:
+def test_a_photo_of_an_emergency_scene_needs_a_director_or_the_cao_after_communications(
+    bot: BotClient,
+) -> None:
     file(bot, "photo", EMPLOYEE, **{Ids.EMERGENCY: "yes", Ids.CONSENT: "all"})
     bot.press(Ids.APPROVE, COMMS, card(bot))  # Communications may approve a photo, but not this one alone
     assert request_row(bot).status == Status.PENDING

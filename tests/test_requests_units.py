@@ -18,9 +18,10 @@ from bot.flags.ids import FlagIds
 from bot.policy import SHIPPED_CLAUSES
 from bot.policy.ids import PolicyIds
 from bot.requests import checks, clauses, steps, timing, transitions
+from bot.requests.blocks import task_card
 from bot.requests.fields import read_answers, read_link
 from bot.requests.ids import RequestIds as Ids
-from bot.requests.models import Kind, Request, Status, StepStatus
+from bot.requests.models import Kind, Request, RequestTask, Status, StepStatus, TaskKind
 from bot.requests.transitions import RequestAction
 from tests.conftest import ADMIN, CAO, COMMS, DIRECTOR, EMPLOYEE, ORG_FILE, ROOT
 from tests.requests_kit import ACCESS
@@ -312,3 +313,13 @@ def test_the_manifest_s_usage_hint_lists_the_four_kinds() -> None:
     block = manifest[manifest.index("- command: /request") :].split("- command:", 2)[1]
     hint = next(line for line in block.splitlines() if "usage_hint" in line)
     assert all(kind.value in hint for kind in Kind)
+
+
+@pytest.mark.parametrize(("training", "warned"), [("done", False), ("not_yet", True)])
+def test_it_is_told_not_to_give_access_before_the_training(training: str, warned: bool) -> None:
+    request = request_with([("director",), ("cao",)])
+    request.details = {"platform": "Facebook", "training": training}
+    request.starts_on, request.ends_on = date(2026, 11, 17), date(2026, 11, 20)
+    task = RequestTask(id=1, request_id=7, kind=TaskKind.PROVISION)
+    _text, blocks = task_card(task, request)
+    assert ("Do not give the access until Communications confirms the training" in str(blocks)) is warned

@@ -197,6 +197,11 @@ def task_card(task: RequestTask, request: Request) -> tuple[str, list[Block]]:
             f"Approved by {approvers}.\n"
             f"Training by Communications: {training} (Taber 1.05(h))."
         )
+        if request.details.get("training") != "done":
+            body += (
+                "\n:warning: *Do not give the access until Communications confirms the training*: it comes "
+                '"prior to being allowed access" (Taber 1.05(h)).'
+            )
         policy = [clauses.ACCESS_PROVISION.quoted(), clauses.ACCESS_USER_ID.quoted()]
     else:
         heading = f"Revoke access · {request.ref}"

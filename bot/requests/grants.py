@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import audit, due
 from bot.calendar import BusinessCalendar
 from bot.config import Organization
 from bot.db import compare_and_set
-from bot.errors import Conflict, InvalidInput
+from bot.errors import Conflict, InvalidInput, NotAuthorized
 from bot.requests import timing
 from bot.requests.fields import choice_label
-from bot.requests.models import ITEM, Kind, Request, RequestTask, Status, TaskKind
+from bot.requests.models import ITEM, Kind, Request, RequestStep, RequestTask, Status, StepStatus, TaskKind
 from bot.requests.store import changed, day_label, dm, end_of, get_request, get_task, tell, touch_task
 from bot.requests.transitions import RequestAction, check
-from bot.roles import Role, require_role
+from bot.roles import Role, has_role, require_role
 from bot.slack.blocks import clip
 from bot.slack.text import escape, slack_date
 
@@ -248,12 +248,16 @@ def end_grant(session: Session, now: datetime, org: Organization, request: Reque
     """Access ends now: at its end date (`actor` is the system), or early, by hand. It shows as expired,
     its reminders stop, the requester is told, and IT gets a "revoke access" task."""
     check(request, RequestAction.EXPIRE)
-    if not compare_and_set(session, Request, request.id, request.version, status=Status.EXPIRED):
-        raise Conflict(f"{request.ref} changed while its access was ending; look at the card again.")
     early = actor != audit.SYSTEM_ACTOR
+    values: dict[str, object] = {"status": Status.EXPIRED}
+    if early:
+        values["expires_at"] = now  # what the card and IT's task say: it ended now
+    if not compare_and_set(session, Request, request.id, request.version, **values):
+        raise Conflict(f"{request.ref} changed while its access was ending; look at the card again.")
     if early:  # not from the expiry job itself: cancelling its own row would lose its completion
         kinds = [timing.EXPIRE, timing.EXPIRY_REMINDER]
         due.cancel(session, now=now, item_type=ITEM, item_id=request.id, kinds=kinds)
+    _close_pending_extensions(session, now, org, request, actor)
     session.expire_all()
     request = get_request(session, request.id)
     task = open_revoke_task(session, now, org, request)
@@ -270,6 +274,28 @@ def end_grant(session: Session, now: datetime, org: Organization, request: Reque
     return request
 
 
+def _close_pending_extensions(
+    session: Session, now: datetime, org: Organization, request: Request, actor: str
+) -> None:
+    """More time on access that has ended is moot: a pending extension is withdrawn, and its approvers are
+    no longer reminded of it."""
+    pending = session.scalars(
+        select(Request).where(Request.extends_id == request.id, Request.status == Status.PENDING)
+    ).all()
+    for extension in pending:
+        values = {"status": Status.CANCELLED, "decided_at": now, "cancelled_by": actor}
+        if not compare_and_set(session, Request, extension.id, extension.version, **values):
+            continue  # decided meanwhile: its own approval path refuses more time on ended access
+        session.execute(
+            update(RequestStep)
+            .where(RequestStep.request_id == extension.id, RequestStep.status == StepStatus.PENDING)
+            .values(status=StepStatus.SKIPPED)
+            .execution_options(synchronize_session=False)
+        )
+        due.cancel(session, now=now, item_type=ITEM, item_id=extension.id)
+        changed(session, org, extension, now, actor, "cancelled", because=f"{request.ref} ended")
+
+
 def end_access_now(
     *, session: Session, now: datetime, org: Organization, request_id: int, actor: str
 ) -> Request:
@@ -279,8 +305,14 @@ def end_access_now(
     if request.kind != Kind.ACCESS:
         raise InvalidInput(f"{request.ref} is not an access request; there is no access to end.")
     directors = {step.approver for step in request.steps if step.approver}
-    if actor != request.requester and actor not in directors:
-        require_role(
-            org, actor, Role.COMMUNICATIONS, why="Taber 1.05(i): they oversee the access with the director"
+    if (
+        actor != request.requester
+        and actor not in directors
+        and not has_role(org, actor, Role.COMMUNICATIONS)
+    ):
+        who = ", ".join(f"<@{user}>" for user in [request.requester, *sorted(directors)])
+        raise NotAuthorized(
+            f"Only {who}, Communications or an admin can end the access of {request.ref} (Taber 1.05(i): "
+            "Communications and the director oversee it). Nothing was changed."
         )
     return end_grant(session, now, org, request, actor)
