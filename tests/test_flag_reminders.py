@@ -39,6 +39,14 @@ def test_an_unclaimed_flag_is_reminded_at_75_percent_on_its_cards_thread(bot: Bo
     assert len(channel_texts(bot, "still unclaimed")) == 1
 
 
+def test_after_downtime_past_the_deadline_the_flag_is_overdue_not_still_unclaimed(bot: BotClient) -> None:
+    bot.command("/flag", QUESTION, EMPLOYEE)  # Tuesday 10:00; reminder Tuesday 16:00, deadline Wednesday 10:00
+    bot.tick()
+    bot.tick(days=1, hours=1)  # the bot was down: both jobs fall due in the same tick
+    assert channel_texts(bot, "still unclaimed") == []
+    assert "overdue" in card_of(bot, "F-1").lower()
+
+
 def test_the_75_percent_point_is_counted_in_business_hours_across_a_weekend(bot: BotClient) -> None:
     at(bot, local(2026, 11, 20, 15, 0))  # Friday 15:00: 1.5 h left today, deadline Monday 15:00
     bot.command("/flag", QUESTION, EMPLOYEE)

@@ -132,6 +132,7 @@ def test_a_member_gives_up_a_shift_and_the_rotation_covers_it_again(bot: BotClie
     assert pages_to(bot.slack, MODERATOR) == [] and len(pages_to(bot.slack, COMMS)) == 1
     assert audit_of(bot, "oncall_override")[-1] == ("override_cancelled", MODERATOR)
     assert "no shift now or later" in oncall(bot, "cancel", MODERATOR)
+    assert "on call this week by the rotation" in oncall(bot, "cancel", COMMS)  # Cam's rotation week
 
 
 def test_communications_ends_a_shift_under_way_and_the_record_keeps_what_was_covered(bot: BotClient) -> None:

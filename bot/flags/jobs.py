@@ -134,8 +134,8 @@ def _alert_moderators(
 def remind(*, session: Session, now: datetime, org: Organization, job: due.Job, **_: Any) -> None:
     """At 75% of the deadline, an unclaimed flag gets one reminder in its card's thread."""
     flag = _flag(session, job)
-    if flag is None or flag.status != Status.OPEN:
-        return
+    if flag is None or flag.status != Status.OPEN or now >= flag.deadline_at:
+        return  # (past the deadline, after downtime: the overdue job says so instead)
     _on_card(
         session,
         now,

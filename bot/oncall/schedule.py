@@ -159,6 +159,14 @@ def cancel_override(
     )
     whose = "You have" if user == actor else f"<@{user}> has"
     if override is None:
+        current = shift_now(session, now, org)
+        if current is not None and current.user == user:
+            who = "You are" if user == actor else f"<@{user}> is"
+            raise InvalidInput(
+                f"{who} on call this week by the rotation, not by a shift taken with `/oncall me`, so there is "
+                "nothing to cancel. Someone else in the rotation can take over with `/oncall me <from> <to>`, "
+                "or Communications can put them on with `/oncall cover @someone <from> <to>`."
+            )
         raise InvalidInput(f"{whose} no shift now or later to cancel. `/oncall` shows who is on call.")
     view = OverrideView(user, override.starts_at, override.ends_at, actor)
     if override.starts_at <= now:
