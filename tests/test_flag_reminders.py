@@ -40,7 +40,8 @@ def test_an_unclaimed_flag_is_reminded_at_75_percent_on_its_cards_thread(bot: Bo
 
 
 def test_after_downtime_past_the_deadline_the_flag_is_overdue_not_still_unclaimed(bot: BotClient) -> None:
-    bot.command("/flag", QUESTION, EMPLOYEE)  # Tuesday 10:00; reminder Tuesday 16:00, deadline Wednesday 10:00
+    # Tuesday 10:00; reminder Tuesday 16:00, deadline Wednesday 10:00
+    bot.command("/flag", QUESTION, EMPLOYEE)
     bot.tick()
     bot.tick(days=1, hours=1)  # the bot was down: both jobs fall due in the same tick
     assert channel_texts(bot, "still unclaimed") == []
