@@ -49,7 +49,9 @@ def test_share_flags_short_notice_and_a_fundraiser_by_an_individual(bot: BotClie
         "not a recognised charity" in text and "The municipality will not share/promote fundraising" in text
     )
     assert "&lt;@U0CAO0001&gt; &amp; friends" in text and "<@U0CAO0001> &" not in text
-    assert "less than 2 weeks' notice" in str(result.json()["view"])  # the receipt says so too
+    receipt = str(result.json()["view"])
+    assert "less than 2 weeks' notice" in receipt  # the receipt says so too
+    assert "It needs one approval, from " in receipt and "; first" not in receipt
 
 
 def test_candidate_content_goes_to_the_cao_who_is_told_at_once(bot: BotClient) -> None:

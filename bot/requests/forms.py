@@ -159,10 +159,12 @@ def extension_modal(request: Request) -> dict[str, Any]:
 
 
 def receipt_text(receipt: Receipt) -> str:
-    steps = "one approval" if receipt.step_count == 1 else f"{receipt.step_count} approvals, in order"
+    if receipt.step_count == 1:
+        needs = f"It needs one approval, from {receipt.first_step}."
+    else:
+        needs = f"It needs {receipt.step_count} approvals, in order; first {receipt.first_step}."
     lines = [
-        f":white_check_mark: Sent as *{receipt.ref}* ({KIND_CLAUSES[receipt.kind]}). It needs {steps}; "
-        f"first {receipt.first_step}.",
+        f":white_check_mark: Sent as *{receipt.ref}* ({KIND_CLAUSES[receipt.kind]}). {needs}",
         "You'll get a message at each decision. You can cancel it from its card or from Flagpost's Home tab.",
     ]
     for code in receipt.checks:
