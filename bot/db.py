@@ -96,6 +96,19 @@ def check_sqlite_file(path: str) -> None:
         raise ConfigError(f"DATABASE_URL: {file} cannot be read and written by {who}")
 
 
+def require_existing_database(url: str) -> None:
+    """For commands that only read what the bot has stored: an embedded database that does not exist here
+    means the wrong folder or a missing DATABASE_URL, not an empty answer (and no new file is made)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(normalize_url(url))
+    path = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and path not in ("", ":memory:") and not Path(path).exists():
+        raise ConfigError(
+            f"there is no database at {Path(path).resolve()}: run this where the bot runs, or set DATABASE_URL"
+        )
+
+
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     _check_url(url)

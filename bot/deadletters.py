@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import db
 from bot.clock import SystemClock
-from bot.config import Settings
+from bot.config import Settings, environment_help
 from bot.delivery import UNCONFIRMED, OutboxMessage, SlackCard
 from bot.domain import Domain
 from bot.roles import Role
@@ -75,7 +75,10 @@ def retry(*, session: Session, now: datetime) -> int:
 
 
 def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
-    db.prepare_database(settings.database_url)  # as `flagpost run` does: works on a fresh database too
+    db.require_existing_database(settings.database_url)
+    db.prepare_database(
+        settings.database_url
+    )  # an older schema is brought up to date, as `flagpost run` does
     factory = db.make_session_factory(db.make_engine(settings.database_url))
     with db.transaction(factory) as session:
         if args.action == "retry":
@@ -91,7 +94,16 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
-    parser = sub.add_parser("deliveries", help="what Slack refused for good (dead letters); retry them")
+    parser = sub.add_parser(
+        "deliveries",
+        help="what Slack refused for good (dead letters); retry them",
+        description=(
+            "List what Slack refused for good (an archived channel, invalid blocks): exits 1 while there is any. "
+            "'retry' sends it all again once the cause is fixed. Run it where the bot runs, with its DATABASE_URL."
+        ),
+        epilog=environment_help("DATABASE_URL", "LOG_LEVEL"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("action", nargs="?", choices=("list", "retry"), default="list")
     parser.set_defaults(handler=cmd_deliveries)
 

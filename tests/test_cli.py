@@ -87,7 +87,7 @@ def test_version(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "command",
     [("run",), ("check",), ("db",), ("db", "upgrade"), ("db", "downgrade"), ("policy",), ("policy", "ask"),
-     ("policy", "import"), ("policy", "report"), ("policy", "eval")],
+     ("policy", "import"), ("policy", "report"), ("policy", "eval"), ("deliveries",)],
 )  # fmt: skip
 def test_every_command_has_a_description_and_lists_the_environment_it_reads(tmp_path: Path, command) -> None:
     result = flagpost(*command, "--help", env=clean_env(tmp_path))
@@ -212,6 +212,12 @@ def test_check_says_what_to_run_when_the_schema_is_behind(tmp_path: Path) -> Non
 def test_check_creates_no_database_and_says_how_to(tmp_path: Path) -> None:
     result = flagpost("check", env=clean_env(tmp_path, FLAGPOST_ORG=str(ORG_FILE)), cwd=tmp_path)
     assert "not created yet; run 'flagpost db upgrade'" in result.stdout
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_deliveries_in_a_folder_without_the_database_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    result = flagpost("deliveries", env=clean_env(tmp_path, FLAGPOST_ORG=str(ORG_FILE)), cwd=tmp_path)
+    one_line_refusal(result, "there is no database at", "set DATABASE_URL")
     assert not (tmp_path / "cli.db").exists()
 
 
