@@ -123,7 +123,8 @@ def build_error_handler(rt: Runtime) -> Callable[..., BoltResponse | None]:
         if "command" in body:
             payload: dict[str, Any] = {"response_type": "ephemeral", "text": text}
         elif body.get("type") == "view_submission" and isinstance(error, InvalidInput) and error.field:
-            payload = {"response_action": "errors", "errors": {error.field: text}}  # shown on the field
+            errors = {error.field: text, **error.more}
+            payload = {"response_action": "errors", "errors": errors}  # each shown on its field
         elif body.get("type") == "view_submission":
             # mrkdwn: our messages name people (<@U…>) and dates; user text in them is already escaped
             payload = {"response_action": "update", "view": bk.notice(text)}

@@ -18,9 +18,16 @@ class ConfigError(FlagpostError):
 class InvalidInput(FlagpostError):
     """What the user typed cannot be used. `field` names the modal block to mark, when there is one."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, more: dict[str, str] | None = None):
         super().__init__(message)
         self.field = field
+        self.more = more or {}  # other fields wrong in the same form, so all are marked at once
+
+    @classmethod
+    def on_fields(cls, errors: dict[str, str]) -> InvalidInput:
+        """Every wrong field of a form at once (`errors` maps block_id to its message; not empty)."""
+        (field, message), *rest = errors.items()
+        return cls(message, field, dict(rest))
 
 
 class NotAuthorized(FlagpostError):

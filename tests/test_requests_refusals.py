@@ -205,6 +205,15 @@ def test_bad_input_is_a_field_error_on_the_form(
     assert request_row(bot) is None and shown_in(bot, "C0APPROVAL") == []
 
 
+def test_every_wrong_field_is_marked_at_once(bot: BotClient) -> None:
+    changes = {Ids.EVENT_DATE: "2026-11-01", Ids.LINK: "ftp://example.com/x", Ids.DESCRIPTION: "x" * 5000}
+    answer = file(bot, "share", EMPLOYEE, **changes).json()
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {Ids.EVENT_DATE, Ids.LINK, Ids.DESCRIPTION}
+    assert "in the past" in answer["errors"][Ids.EVENT_DATE]
+    assert request_row(bot) is None
+
+
 def test_two_approvers_clicking_at_once_decide_the_step_once(bot: BotClient) -> None:
     file(bot, "access", EMPLOYEE)
     shown = card(bot)

@@ -201,31 +201,41 @@ def choice_label(kind: Kind, key: str, value: str | None) -> str:
 def read_answers(
     kind: Kind, answers: dict[str, Any], *, today: date, org: Organization, requester: str
 ) -> Answers:
-    """The request's fields from the form, or InvalidInput on the first field that is wrong."""
+    """The request's fields from the form, or InvalidInput marking every field that is wrong at once (one
+    round on a phone, not three)."""
     details: dict[str, str] = {}
+    errors: dict[str, str] = {}
     for spec in FORMS[kind]:
-        value = _read(spec, answers.get(spec.block), org)
+        try:
+            value = _read(spec, answers.get(spec.block), org)
+        except InvalidInput as exc:
+            errors[exc.field or spec.block] = exc.message
+            continue
         if value:
             details[spec.key] = value
     director = details.get("director")
     if director is not None and director == requester:
-        raise InvalidInput(
-            "You can't approve your own request: choose another director, or ask an admin.", Ids.DIRECTOR
-        )
-    result = Answers(details=details, director=director)
-    if kind is Kind.ACCESS:
-        starts_on, ends_on = date.fromisoformat(details["start"]), date.fromisoformat(details["end"])
-        if starts_on < today:
-            raise InvalidInput(
-                "The start date is in the past; access begins today at the earliest.", Ids.START
-            )
-        check_end(starts_on, ends_on, Ids.END)
-        result = Answers(details=details, director=director, starts_on=starts_on, ends_on=ends_on)
-    elif kind is Kind.SHARE and date.fromisoformat(details["event_date"]) < today:
-        raise InvalidInput("The event date is in the past.", Ids.EVENT_DATE)
-    elif kind is Kind.PHOTO and date.fromisoformat(details["taken_on"]) > today:
-        raise InvalidInput("That date is in the future; when was the photo taken?", Ids.TAKEN_ON)
-    return result
+        errors[Ids.DIRECTOR] = "You can't approve your own request: choose another director, or ask an admin."
+    starts_on = ends_on = None
+    try:
+        if kind is Kind.ACCESS and "start" in details and "end" in details:
+            starts_on, ends_on = date.fromisoformat(details["start"]), date.fromisoformat(details["end"])
+            if starts_on < today:
+                errors[Ids.START] = "The start date is in the past; access begins today at the earliest."
+            check_end(starts_on, ends_on, Ids.END)
+        elif (
+            kind is Kind.SHARE
+            and "event_date" in details
+            and date.fromisoformat(details["event_date"]) < today
+        ):
+            errors[Ids.EVENT_DATE] = "The event date is in the past."
+        elif kind is Kind.PHOTO and "taken_on" in details and date.fromisoformat(details["taken_on"]) > today:
+            errors[Ids.TAKEN_ON] = "That date is in the future; when was the photo taken?"
+    except InvalidInput as exc:
+        errors[exc.field or ""] = exc.message
+    if errors:
+        raise InvalidInput.on_fields(errors)
+    return Answers(details=details, director=director, starts_on=starts_on, ends_on=ends_on)
 
 
 def check_end(starts_on: date, ends_on: date, block: str) -> None:
