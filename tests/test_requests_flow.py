@@ -263,3 +263,9 @@ def test_app_home_lists_open_requests_and_what_waits_for_you_and_cancels(bot: Bo
     assert "*Cancelled* by <@U0EMP0001>" in card(bot).all_text()
     bot.tick(days=5)
     assert not any("waited" in text for text in dm_texts(bot, DIRECTOR))
+
+
+def test_a_mistyped_kind_is_answered_with_the_kind_it_looks_like(bot: BotClient) -> None:
+    assert "Did you mean `/request access`?" in bot.command("/request", "acess", EMPLOYEE).text
+    said = bot.command("/request", "lunch", EMPLOYEE).text
+    assert "“lunch” is not a kind of request" in said and "Did you mean" not in said

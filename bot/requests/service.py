@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -44,11 +45,14 @@ class Receipt:
 
 
 def parse_kind(value: str | None) -> Kind:
+    word = (value or "").strip().lower()[:40]
     try:
-        return Kind((value or "").strip().lower())
+        return Kind(word)
     except ValueError:
+        close = process.extractOne(word, [kind.value for kind in Kind], scorer=fuzz.ratio, score_cutoff=70)
+        hint = f" Did you mean `/request {close[0]}`?" if close else ""
         raise InvalidInput(
-            f"“{escape((value or '')[:40])}” is not a kind of request. Try access, share, account or photo."
+            f"“{escape(word)}” is not a kind of request.{hint} Try access, share, account or photo."
         ) from None
 
 
