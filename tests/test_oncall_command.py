@@ -118,6 +118,7 @@ def test_overlapping_overrides_are_refused(bot: BotClient) -> None:
     reply = oncall(bot, "me 2026-11-22 06:00 2026-11-22 12:00", COMMS)
     assert "overlaps <@U0MOD0001>'s shift" in reply
     assert "You are on call" in oncall(bot, "me 2026-11-22 08:30 2026-11-22 12:00", COMMS)  # touching is fine
+    assert "overlaps your own shift" in oncall(bot, "me 2026-11-22 09:00 2026-11-22 10:00", COMMS)
     assert len(bot.query(lambda s: list(s.scalars(select(Override))))) == 2
 
 

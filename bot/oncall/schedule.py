@@ -89,7 +89,7 @@ def _who_takes_the_shift(org: Organization, actor: str, user: str | None) -> str
     return user
 
 
-def _refuse_overlap(session: Session, starts: datetime, ends: datetime) -> None:
+def _refuse_overlap(session: Session, starts: datetime, ends: datetime, actor: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OVERRIDE_LOCK})
     clash = session.scalar(
@@ -98,8 +98,9 @@ def _refuse_overlap(session: Session, starts: datetime, ends: datetime) -> None:
         .order_by(Override.starts_at)
     )
     if clash is not None:
+        whose = "your own" if clash.user == actor else f"<@{clash.user}>'s"
         raise Conflict(
-            f"That overlaps <@{clash.user}>'s shift from {slack_date(clash.starts_at)} to "
+            f"That overlaps {whose} shift from {slack_date(clash.starts_at)} to "
             f"{slack_date(clash.ends_at)}. Nothing was changed; pick a range that does not overlap it."
         )
 
@@ -116,7 +117,7 @@ def add_override(
     """Put `user` (or the actor, for `/oncall me`) on call for the range `when`, over the rotation."""
     user = _who_takes_the_shift(org, actor, user)
     starts, ends = parse_range(when, now, org.tz)
-    _refuse_overlap(session, starts, ends)
+    _refuse_overlap(session, starts, ends, actor)
     override = Override(user=user, starts_at=starts, ends_at=ends, created_by=actor, created_at=now)
     session.add(override)
     session.flush()
