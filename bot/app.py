@@ -114,6 +114,12 @@ def build_error_handler(rt: Runtime) -> Callable[..., BoltResponse | None]:
         context: BoltContext,
     ) -> BoltResponse | None:
         if not context.get(VERIFIED):  # failed before verification: answer nothing, tell nobody
+            if isinstance(error, OSError | SlackClientError):  # Bolt's auth.test, after the signature passed
+                log.error(
+                    "could not reach Slack's API to authorize a request (%s): check outbound HTTPS to slack.com",
+                    type(error).__name__,
+                )
+                return BoltResponse(status=503, body="") if response is not None else None
             log.warning("refused a request that failed before verification: %s", type(error).__name__)
             return BoltResponse(status=401, body="") if response is not None else None
         if response is None:  # already acknowledged

@@ -103,8 +103,10 @@ class SocketServing:
     health_server: Any
     health_thread: threading.Thread
     closing: list[threading.Thread] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)  # ends the first-connection retries
 
     def stop_taking_work(self) -> None:
+        self.stopping.set()
         # Closing waits for the envelopes being handled: in the background, so the drain stays bounded.
         self.closing.append(_run_in_thread(self.handler.close, "socket-mode-close"))
 
@@ -117,21 +119,62 @@ class SocketServing:
         )
 
 
-def serve_socket_mode(rt: Runtime, app: App, settings: Settings, handler_class: Any = None) -> SocketServing:
-    """Connect to Slack over Socket Mode (a refused app token is one sentence), then serve /healthz."""
-    from slack_sdk.errors import SlackApiError
+def _refused_app_token(exc: Any) -> ConfigError:
+    error = exc.response.get("error") if exc.response is not None else None
+    return ConfigError(
+        f"Slack refused SLACK_APP_TOKEN ({error or exc}): create an app-level token with the scope "
+        "connections:write under your Slack app's 'Basic Information' → 'App-Level Tokens'."
+    )
+
+
+def _keep_connecting(handler: Any, stopping: threading.Event, first_wait: float, longest_wait: float) -> None:
+    """Slack was unreachable at start (DNS, a firewall, an outage): try again, waiting longer each time, until
+    connected or told to stop. Meanwhile /healthz says "disconnected"; due work still runs."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    wait = first_wait
+    while not stopping.wait(wait):
+        try:
+            handler.connect()
+        except SlackApiError as exc:
+            log.error("%s", _refused_app_token(exc).message)
+            return
+        except (OSError, SlackClientError) as exc:
+            wait = min(wait * 2, longest_wait)
+            log.warning(
+                "still cannot reach Slack for Socket Mode (%s); next try in %g s", type(exc).__name__, wait
+            )
+            continue
+        log.info("connected to Slack over Socket Mode")
+        return
+
+
+def serve_socket_mode(
+    rt: Runtime,
+    app: App,
+    settings: Settings,
+    handler_class: Any = None,
+    retry_seconds: tuple[float, float] = (5.0, 60.0),
+) -> SocketServing:
+    """Connect to Slack over Socket Mode (a refused app token is one sentence; an unreachable Slack is retried
+    in the background, with backoff from `retry_seconds[0]` up to `[1]`), then serve /healthz."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
 
     if handler_class is None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler as handler_class
     handler = handler_class(app, settings.app_token)
+    stopping = threading.Event()
     try:
         handler.connect()
     except SlackApiError as exc:
-        error = exc.response.get("error") if exc.response is not None else None
-        raise ConfigError(
-            f"Slack refused SLACK_APP_TOKEN ({error or exc}): create an app-level token with the scope "
-            "connections:write under your Slack app's 'Basic Information' → 'App-Level Tokens'."
-        ) from None
+        raise _refused_app_token(exc) from None
+    except (OSError, SlackClientError) as exc:  # URLError is an OSError
+        log.warning(
+            "could not reach Slack for Socket Mode (%s): check outbound HTTPS to slack.com; trying again "
+            "in the background",
+            type(exc).__name__,
+        )
+        _run_in_thread(lambda: _keep_connecting(handler, stopping, *retry_seconds), "socket-mode-connect")
     from waitress.server import create_server
 
     health = create_server(
@@ -141,7 +184,7 @@ def serve_socket_mode(rt: Runtime, app: App, settings: Settings, handler_class: 
         threads=2,
         ident="flagpost",
     )
-    return SocketServing(handler, health, _run_in_thread(health.run, "healthz"))
+    return SocketServing(handler, health, _run_in_thread(health.run, "healthz"), stopping=stopping)
 
 
 def shut_down(rt: Runtime, serving: Serving, scheduler: Any, seconds: float = DRAIN_SECONDS) -> bool:

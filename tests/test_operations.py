@@ -9,6 +9,7 @@ import threading
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.error import URLError
 
 import pytest
 
@@ -195,6 +196,41 @@ def test_socket_mode_health_says_when_the_connection_is_down(runtime: Runtime) -
     finally:
         lifecycle.shut_down(runtime, serving, _NoScheduler(), seconds=5)
     assert serving.handler.closed.is_set()
+
+
+class UnreachableAtFirst(FakeSocketModeHandler):
+    """Slack cannot be reached for the first two tries (DNS, a firewall at boot), then can."""
+
+    def __init__(self, app: Any, token: str):
+        super().__init__(app, token)
+        self.tries = 0
+        self.up = threading.Event()
+
+    def connect(self) -> None:
+        self.tries += 1
+        if self.tries <= 2:
+            raise URLError("Temporary failure in name resolution")
+        super().connect()
+        self.up.set()
+
+
+def test_socket_mode_keeps_trying_when_slack_is_unreachable_at_start(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    with caplog.at_level(logging.INFO, logger="flagpost"):
+        serving = lifecycle.serve_socket_mode(
+            runtime, build_app(runtime), socket_settings(runtime, port), UnreachableAtFirst, (0.001, 0.002)
+        )
+        try:
+            assert serving.handler.up.wait(10)  # no traceback, no exit: it connected on the third try
+            assert get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+        finally:
+            lifecycle.shut_down(runtime, serving, _NoScheduler(), seconds=5)
+    assert (
+        "could not reach Slack for Socket Mode (URLError): check outbound HTTPS to slack.com" in caplog.text
+    )
+    assert "connected to Slack over Socket Mode" in caplog.text and serving.handler.tries == 3
 
 
 class _NoScheduler:

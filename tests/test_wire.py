@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -89,3 +90,16 @@ def test_app_home_shows_the_board_to_moderators_and_own_flags_to_everyone(bot: B
     bot.event(home_opened(MODERATOR))
     moderator_home = bot.slack.of("views.publish")[-1].all_text()
     assert "On the board: 1 open, 1 unclaimed" in moderator_home and "F-1" in moderator_home
+
+
+def test_a_signed_request_while_slack_is_unreachable_is_503_and_says_why(bot: BotClient, caplog) -> None:
+    """Bolt asks auth.test once, on the first request after start; if Slack cannot be reached then, the
+    request was still signed: 503 (Slack retries), and the log names the network, not the signature."""
+    bot.slack.fail_next("auth.test", disconnect=True, times=5)
+    with caplog.at_level(logging.ERROR, logger="flagpost"):
+        result = bot.command("/policy", "how often do we change the password", EMPLOYEE)
+    assert result.status == 503 and result.text == ""
+    assert "could not reach Slack's API to authorize a request" in caplog.text
+    assert "failed before verification" not in caplog.text
+    bot.slack.heal()
+    assert bot.command("/policy", "how often do we change the password", EMPLOYEE).status == 200
