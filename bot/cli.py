@@ -24,8 +24,9 @@ log = logging.getLogger("flagpost")
 
 MISSING_TOKENS = (
     "Flagpost needs {names} to talk to Slack: set {them} in the environment or in a .env file "
-    "in the current directory (copy .env.example), or set SLACK_APP_TOKEN too for Socket Mode."
+    "in the current directory (copy .env.example){socket}."
 )
+NO_SECRET_IN_SOCKET_MODE = "; Socket Mode (SLACK_APP_TOKEN set) needs no signing secret"
 SANDBOX_INSTEAD = (
     "No Slack token is set, so Flagpost starts its sandbox, a stand-in for Slack in your browser: open {url}"
 )
@@ -44,7 +45,9 @@ CORE_COMMANDS = {  # name → (summary, description)
     "run": (
         "start the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)",
         "Migrate the database and start the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on "
-        "PORT. GET /healthz answers on PORT in both modes. SIGTERM or Ctrl-C stops it cleanly.",
+        "PORT. GET /healthz answers on PORT in both modes. SIGTERM or Ctrl-C stops it cleanly. With no Slack "
+        "setting at all (no token, no signing secret) it starts the sandbox instead, on 127.0.0.1: a service "
+        "that finds no .env in its working directory does that too, so set the tokens in its environment.",
     ),
     "check": (
         "check the settings, organisation file, clause files, database and token",
@@ -57,7 +60,7 @@ CORE_COMMANDS = {  # name → (summary, description)
     ),
     "db": ("database schema: upgrade, downgrade", "Bring the schema up to date, or back to a revision."),
 }
-RUN_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT", "DATABASE_URL")
+RUN_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT", "HOST", "DATABASE_URL")
 RUN_ENV += ("FLAGPOST_ORG", "FLAGPOST_POLICIES", "LOG_LEVEL", "SLACK_API_URL")
 DB_ENV = ("DATABASE_URL", "LOG_LEVEL")
 DOWNGRADE = "Take the schema back to a revision: base (empty), 0001, 0002…"
@@ -84,7 +87,9 @@ def cmd_run(settings: Settings) -> int:
         return cmd_sandbox(settings, settings.port, announce=SANDBOX_INSTEAD)
     missing = settings.missing_for_run()
     if missing:
-        print(MISSING_TOKENS.format(names=" and ".join(missing), them="it" if len(missing) == 1 else "them"))
+        socket = NO_SECRET_IN_SOCKET_MODE if "SLACK_SIGNING_SECRET" in missing else ""
+        them = "it" if len(missing) == 1 else "them"
+        print(MISSING_TOKENS.format(names=" and ".join(missing), them=them, socket=socket))
         return 2
     if problems := settings.token_problems():
         raise ConfigError(f"{problems[0]}.")

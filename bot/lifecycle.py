@@ -29,7 +29,6 @@ from bot.server import make_http_server, stop_http_server
 log = logging.getLogger("flagpost")
 
 DRAIN_SECONDS = 8.0  # `docker stop` kills after 10 s; Kubernetes after 30 s
-HOST = "0.0.0.0"  # inside a container; docker/compose.http.yml publishes it on 127.0.0.1 only
 
 
 class StopSignal:
@@ -91,7 +90,7 @@ class HttpServing:
 
 
 def serve_http(rt: Runtime, app: App, settings: Settings) -> HttpServing:
-    server = make_http_server(rt, app, host=HOST, port=settings.port)
+    server = make_http_server(rt, app, host=settings.host, port=settings.port)
     return HttpServing(server, _run_in_thread(server.run, "waitress"))
 
 
@@ -179,7 +178,7 @@ def serve_socket_mode(
 
     health = create_server(
         health_only_app(rt, handler.client.is_connected),
-        host=HOST,
+        host=settings.host,
         port=settings.port,
         threads=2,
         ident="flagpost",

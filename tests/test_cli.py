@@ -126,6 +126,13 @@ def one_line_refusal(result: subprocess.CompletedProcess[str], *words: str) -> N
         ),
         (("run",), {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "your-app-token"}, ("xapp-",)),
         (
+            ("run",),
+            {"SLACK_SIGNING_SECRET": "s", "SLACK_APP_TOKEN": "xapp-1"},
+            ("Flagpost needs SLACK_BOT_TOKEN to talk to Slack", "(copy .env.example)."),
+        ),
+        (("run",), {"SLACK_BOT_TOKEN": "xoxb-1"}, ("SLACK_SIGNING_SECRET", "needs no signing secret")),
+        (("run",), {"SLACK_BOT_TOKEN": "xoxb-1", "HOST": "every"}, ("HOST must be an IP address",)),
+        (
             ("policy", "ask", "x"),
             {"FLAGPOST_POLICIES": "/nowhere/policies"},
             ("FLAGPOST_POLICIES", "/nowhere"),

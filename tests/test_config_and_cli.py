@@ -228,3 +228,12 @@ def test_placeholder_and_wrong_kind_tokens_are_named(env: dict[str, str], words:
 def test_real_looking_tokens_have_no_problems() -> None:
     settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_APP_TOKEN": "xapp-1-A0-2-def"})
     assert settings.token_problems() == []
+
+
+def test_host_is_an_address_to_listen_on_and_tokens_lose_stray_spaces() -> None:
+    assert load_settings({}).host == "0.0.0.0"
+    assert load_settings({"HOST": "127.0.0.1"}).host == "127.0.0.1"
+    with pytest.raises(ConfigError, match=r"HOST must be an IP address to listen on, like 127\.0\.0\.1"):
+        load_settings({"HOST": "localhost:3000"})
+    settings = load_settings({"SLACK_BOT_TOKEN": " xoxb-1\n", "SLACK_APP_TOKEN": "xapp-1 "})
+    assert (settings.bot_token, settings.app_token, settings.token_problems()) == ("xoxb-1", "xapp-1", [])

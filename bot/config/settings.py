@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ ENVIRONMENT: dict[str, str] = {
     "SLACK_SIGNING_SECRET": "verifies HTTP requests (HTTP mode)",
     "SLACK_APP_TOKEN": "xapp-…: when set, Socket Mode",
     "PORT": "HTTP mode: Slack's requests and /healthz; Socket Mode: /healthz only (default 3000)",
+    "HOST": "the address PORT listens on (default 0.0.0.0, every interface; 127.0.0.1 for a local proxy)",
     "DATABASE_URL": f"sqlite:///path.db or postgresql://user:pass@host/db (default {DEFAULT_DATABASE_URL})",
     "FLAGPOST_ORG": f"the organisation file (default {DEFAULT_ORG_FILE})",
     "FLAGPOST_POLICIES": "a folder of your own clause files, added to the shipped ones",
@@ -45,6 +47,7 @@ class Settings:
     database_url: str
     org_file: Path
     port: int
+    host: str = "0.0.0.0"
     policies_dir: Path | None = None  # FLAGPOST_POLICIES: the organisation's own clause files
     log_level: str = "INFO"
 
@@ -92,17 +95,25 @@ def load_settings(env: dict[str, str] | None = None, dotenv_path: str | None = "
     port_text = env.get("PORT") or "3000"
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"PORT must be a TCP port number between 1 and 65535, not {port_text!r}.")
+    host = (env.get("HOST") or "0.0.0.0").strip()
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ConfigError(
+            f"HOST must be an IP address to listen on, like 127.0.0.1 or 0.0.0.0, not {host!r}."
+        ) from None
     log_level = (env.get("LOG_LEVEL") or "INFO").strip().upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {env['LOG_LEVEL']!r}.")
     return Settings(
-        bot_token=env.get("SLACK_BOT_TOKEN") or None,
-        signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
-        app_token=env.get("SLACK_APP_TOKEN") or None,
+        bot_token=(env.get("SLACK_BOT_TOKEN") or "").strip() or None,  # a token pasted with a space works
+        signing_secret=(env.get("SLACK_SIGNING_SECRET") or "").strip() or None,
+        app_token=(env.get("SLACK_APP_TOKEN") or "").strip() or None,
         slack_api_url=api_url,
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         org_file=Path(env.get("FLAGPOST_ORG") or DEFAULT_ORG_FILE),
         port=int(port_text),
+        host=host,
         policies_dir=Path(env["FLAGPOST_POLICIES"]) if env.get("FLAGPOST_POLICIES") else None,
         log_level=log_level,
     )
