@@ -101,6 +101,23 @@ def test_a_helpful_vote_makes_the_question_an_exemplar_of_the_clause_shown(bot: 
     assert question not in {e.text for e in library(bot.rt).index.exemplars}
 
 
+def test_a_slow_answer_is_acked_first_and_follows_through_response_url(bot: BotClient, monkeypatch) -> None:
+    import threading
+
+    import handlers.policy
+
+    index = library(bot.rt)
+    release, asked = threading.Event(), index.ask
+    monkeypatch.setattr(handlers.policy, "ACK_BUDGET", 0.01)
+    monkeypatch.setattr(index, "ask", lambda question: (release.wait(10), asked(question))[1])
+    ack = bot.command("/policy", PASSWORD_QUESTION, EMPLOYEE, wait=False).json()
+    assert "Looking that up" in ack["text"] and "blocks" not in ack
+    release.set()
+    bot.wait()
+    [late] = bot.slack.responses
+    assert "*Taber 1.03(f)*" in json.dumps(late.body["blocks"]) and late.body["replace_original"]
+
+
 def test_the_owner_report_lists_refusals_and_unhelpful_answers(bot: BotClient) -> None:
     from bot.policy.service import owner_report
 

@@ -168,16 +168,15 @@ class Searcher:
             return self._lexical_answer(question, route, candidates, lexical_scores, terms, k)
         assert self.embedder is not None and self.vectors is not None
         query = self.embedder.encode_one(text)
-        cosine = self.vectors[candidates] @ query
+        # all clauses: the matrix itself (indexing would copy it); one town: its rows only
+        cosine = (self.vectors[candidates] if route.documents else self.vectors) @ query
         score = _minmax(cosine)
         if self.techniques.fusion:
-            bm25 = np.zeros(len(candidates), dtype=np.float32)
+            bm25 = np.zeros(len(self.clauses), dtype=np.float32)
             if lexical_scores:
-                where = {int(row): i for i, row in enumerate(candidates)} if route.documents else None
-                for row, value in lexical_scores.items():
-                    i = row if where is None else where.get(row)
-                    if i is not None:
-                        bm25[i] = value
+                rows = np.fromiter(lexical_scores.keys(), dtype=np.int64, count=len(lexical_scores))
+                bm25[rows] = np.fromiter(lexical_scores.values(), dtype=np.float32, count=len(lexical_scores))
+            bm25 = bm25[candidates] if route.documents else bm25
             weight = self.calibration.dense_weight
             score = weight * score + (1 - weight) * _minmax(bm25)
         lift = self._exemplar_lift(query, exclude_exemplar)
