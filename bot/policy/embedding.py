@@ -54,7 +54,12 @@ class Embedder:
     """One model in one process: an onnxruntime session and its tokenizer. Thread-safe."""
 
     def __init__(self, spec: ModelSpec, onnx_path: Path, tokenizer_path: Path, threads: int = 0):
+        # onnxruntime's Linux wheels carry Microsoft's 1DS telemetry, which otherwise writes a session file
+        # into TMPDIR (and would report usage): a town's bot reports nothing to anyone.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         import onnxruntime
+
+        onnxruntime.disable_telemetry_events()
         from tokenizers import Tokenizer
 
         self.spec = spec
