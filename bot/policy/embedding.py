@@ -76,6 +76,10 @@ class Embedder:
         self._lock = threading.Lock()
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # questions asked again, and eval runs
 
+    def knows(self, word: str) -> bool:
+        """Whether the model's vocabulary has the word whole (a misspelling is cut into pieces)."""
+        return self._tokenizer.token_to_id(word.lower()) is not None
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, one row per text."""
         if not texts:

@@ -13,6 +13,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import snowballstemmer
@@ -35,6 +36,7 @@ B_TEXT = 0.5
 B_HEAD = 0.5
 HEAD_WEIGHT = 1.5
 CONTEXT_WEIGHT = 0.25
+ITEMS_WEIGHT = 0.5  # a lead-in clause's list items: found by an item's words, below the item itself
 SYNONYM_WEIGHT = 0.6
 PHRASE_WEIGHT = 0.6  # two question words side by side in the clause ("business hours") score again
 TYPO_SCORE = 84
@@ -110,7 +112,8 @@ class PolicyIndex:
         self.tuning = tuning or Tuning()
         self.clauses = clauses
         self._stem_cache: dict[str, str] = {}
-        text_tokens = [self._terms(clause.full_text) for clause in clauses]
+        text_tokens = [self._terms(clause.text) for clause in clauses]
+        item_tokens = [self._terms(" ".join(clause.items)) for clause in clauses]
         head_tokens = [
             self._terms(f"{clause.heading} {clause.number}") if self.tuning.headings else []
             for clause in clauses
@@ -120,6 +123,7 @@ class PolicyIndex:
             (text_tokens, 1.0, B_TEXT),
             (head_tokens, HEAD_WEIGHT, B_HEAD),
             (context_tokens, CONTEXT_WEIGHT, B_TEXT),
+            (item_tokens, ITEMS_WEIGHT, B_TEXT),
         ]
         count = max(len(clauses), 1)
         averages = [sum(map(len, tokens)) / count or 1.0 for tokens, _w, _b in fields]
@@ -190,6 +194,26 @@ class PolicyIndex:
             return word
         match = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
         return match[0] if match else word
+
+    def normalise(self, question: str, known: Callable[[str], bool] = lambda word: False) -> str:
+        """The question with abbreviations spelled out and misspelt words corrected against the clauses'
+        own words, for the sentence-embedding model (whose word pieces do not forgive typos). A word the
+        model `known`s whole is left alone: it is a word, not a typo ("reset" is not "rest")."""
+
+        def rewrite(match: re.Match[str]) -> str:
+            raw = match.group(0)
+            if raw in CASE_SENSITIVE_ABBREVIATIONS:
+                return " ".join(CASE_SENSITIVE_ABBREVIATIONS[raw])
+            word = raw.lower().replace("’", "'")
+            if word in ABBREVIATIONS:
+                expanded = [w for w in ABBREVIATIONS[word] if w != word] or ABBREVIATIONS[word]
+                return " ".join(expanded) if expanded else raw
+            if word in STOP_WORDS or known(word):
+                return raw
+            corrected = self._correct(word)
+            return raw if corrected == word else corrected
+
+        return WORD.sub(rewrite, question)
 
     def query_terms(self, question: str) -> dict[str, float]:
         """Stemmed query terms with their weights: 1 for the user's words, less for related words."""
