@@ -169,7 +169,8 @@ class Searcher:
         if not self.dense:
             return self._lexical_answer(question, route, candidates, lexical_scores, terms, k)
         assert self.embedder is not None and self.vectors is not None
-        query = self.embedder.encode_one(self.lexical.normalise(text, self.embedder.knows) if self.techniques.normalise else text)
+        read = self.lexical.normalise(text, self.embedder.knows) if self.techniques.normalise else text
+        query = self.embedder.encode_one(read)
         # all clauses: the matrix itself (indexing would copy it); one town: its rows only
         cosine = (self.vectors[candidates] if route.documents else self.vectors) @ query
         score = _minmax(cosine)
