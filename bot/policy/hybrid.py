@@ -175,8 +175,8 @@ class Searcher:
             if route.documents
             else np.arange(len(self.clauses))
         )
-        lexical_scores, terms = self.lexical.scores(text)
         if not self.dense:
+            lexical_scores, terms = self.lexical.scores(text)
             return self._lexical_answer(question, route, candidates, lexical_scores, terms, k)
         assert self.embedder is not None and self.vectors is not None
         read = self.lexical.normalise(text, self.embedder.knows) if self.techniques.normalise else text
@@ -184,12 +184,9 @@ class Searcher:
         # all clauses: the matrix itself (indexing would copy it); one town: its rows only
         cosine = (self.vectors[candidates] if route.documents else self.vectors) @ query
         score = _minmax(cosine)
+        all_scores, terms = self.lexical.score_array(text)
         if self.techniques.fusion:
-            bm25 = np.zeros(len(self.clauses), dtype=np.float32)
-            if lexical_scores:
-                rows = np.fromiter(lexical_scores.keys(), dtype=np.int64, count=len(lexical_scores))
-                bm25[rows] = np.fromiter(lexical_scores.values(), dtype=np.float32, count=len(lexical_scores))
-            bm25 = bm25[candidates] if route.documents else bm25
+            bm25 = all_scores[candidates] if route.documents else all_scores
             weight = self.calibration.dense_weight
             score = weight * score + (1 - weight) * _minmax(bm25)
         lift = self._exemplar_lift(query, exclude_exemplar)

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
@@ -148,9 +149,18 @@ class PolicyIndex:
         for index, tf in enumerate(weighted_tf):
             for term, weighted in tf.items():
                 self.postings[term].append((index, self.idf[term] * weighted * (K1 + 1) / (weighted + K1)))
+        # The same postings as arrays, for scoring every clause at once (the fused search needs them all).
+        self.posting_arrays = {
+            term: (
+                np.fromiter((i for i, _c in postings), dtype=np.int64, count=len(postings)),
+                np.fromiter((c for _i, c in postings), dtype=np.float64, count=len(postings)),
+            )
+            for term, postings in self.postings.items()
+        }
         self.definitions = [
             bool(re.search(r"\bdefinitions?\b", clause.heading, re.IGNORECASE)) for clause in clauses
         ]
+        self.definition_rows = np.array([i for i, d in enumerate(self.definitions) if d], dtype=np.int64)
         self.phrases: dict[tuple[str, str], list[int]] = defaultdict(list)
         if self.tuning.phrases:
             for index, tokens in enumerate(text_tokens):
@@ -272,6 +282,22 @@ class PolicyIndex:
             bonus = PHRASE_WEIGHT * min(self.idf.get(first, 0.0), self.idf.get(second, 0.0))
             for index in self.phrases.get((first, second), ()):
                 scores[index] += bonus
+        return scores, terms
+
+    def score_array(self, question: str) -> tuple[np.ndarray, dict[str, float]]:
+        """`scores` as one array over all clauses (0 where a clause shares no word with the question)."""
+        terms, sequence = self._query(question)
+        scores = np.zeros(len(self.clauses), dtype=np.float64)
+        for term, weight in terms.items():
+            found = self.posting_arrays.get(term)
+            if found is not None:
+                scores[found[0]] += weight * found[1]  # a term's rows are distinct: no lost updates
+        if self.tuning.synonyms and _DEFINITION_QUESTION.search(question) and len(self.definition_rows):
+            scores[self.definition_rows] *= DEFINITION_BOOST
+        for first, second in itertools.pairwise(sequence):
+            rows = self.phrases.get((first, second))
+            if rows:
+                scores[rows] += PHRASE_WEIGHT * min(self.idf.get(first, 0.0), self.idf.get(second, 0.0))
         return scores, terms
 
     def search(self, question: str, k: int = 3) -> Answer:
