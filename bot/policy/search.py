@@ -55,11 +55,12 @@ class Tuning:
     weak_words: bool = True
     typos: bool = True
     phrases: bool = True
-    # Calibrated on tests/policy_questions.toml (`flagpost policy eval`): an answer is confident when its
-    # clause matches most of the question, or a good part of it with a strong score.
-    min_coverage: float = 0.42
-    partial_coverage: float = 0.25
-    strong_score: float = 8.0
+    # The lexical confidence test (no model installed), calibrated on the tuning split (bot/policy/questions/):
+    # the thresholds that refuse ≥ 90% of its unanswerable questions and answer the most answerable ones.
+    # An answer is confident when its clause matches most of the question, or part of it with a strong score.
+    min_coverage: float = 0.45
+    partial_coverage: float = 0.15
+    strong_score: float = 10.0
 
 
 @dataclass(frozen=True)
