@@ -100,7 +100,9 @@ class Embedder:
         self.spec = spec
         self.name = spec.name
         options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # errors only: graph-optimisation notes are not the operator's business
+        options.log_severity_level = (
+            3  # errors only: graph-optimisation notes are not the operator's business
+        )
         if threads:
             options.intra_op_num_threads = threads
         self._session = onnxruntime.InferenceSession(
