@@ -161,6 +161,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from bot.policy.evaluation import (
         HEADER,
         ablation,
+        by_kind,
         evaluate,
         load_questions,
         print_misses,
@@ -192,6 +193,10 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
                 print(report_row(f"  {name}", report))
         else:
             print(report_row("held-out", evaluate(index, heldout)))
+        if args.by_kind:
+            print("held-out, by kind of question:")
+            for kind, report in by_kind(index, heldout):
+                print(report_row(f"  {kind}", report))
     if args.verbose:
         print_misses(tuned)  # the tuning split only: the held-out split is read in aggregate
     return 0
@@ -324,6 +329,7 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     ev.add_argument("--heldout", default=str(HELDOUT), help="the held-out split")
     ev.add_argument("-v", "--verbose", action="store_true", help="list every miss on the tuning split")
     ev.add_argument("--ablation", action="store_true", help="switch each technique off in turn (held-out)")
+    ev.add_argument("--by-kind", action="store_true", help="held-out figures per kind of question")
     ev.add_argument("--tune", action="store_true", help="choose the weights on the tuning split")
     ev.add_argument("--lexical", action="store_true", help="BM25F alone, as with no model installed")
     ev.set_defaults(handler=cmd_eval)

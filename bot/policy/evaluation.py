@@ -87,6 +87,18 @@ def report_row(name: str, report: Report) -> str:
     )
 
 
+def by_kind(
+    index: Searcher, questions: list[Question], leave_one_out: bool = False
+) -> list[tuple[str, Report]]:
+    """The same figures per kind of question (keyword, paraphrase, situational, typo, town, unanswerable):
+    still aggregates, so the held-out split may be read this way."""
+    kinds = sorted({q.kind or "unlabelled" for q in questions})
+    return [
+        (kind, evaluate(index, [q for q in questions if (q.kind or "unlabelled") == kind], leave_one_out))
+        for kind in kinds
+    ]
+
+
 def print_misses(report: Report) -> None:
     """Only ever for the tuning split: the held-out split is looked at in aggregate."""
     for text, expected, got in report.misses:
