@@ -101,6 +101,17 @@ def test_a_helpful_vote_makes_the_question_an_exemplar_of_the_clause_shown(bot: 
     assert question not in {e.text for e in library(bot.rt).index.exemplars}
 
 
+def test_with_no_model_the_bot_answers_lexically_and_still_refuses(bot: BotClient) -> None:
+    from bot.policy.service import PolicyLibrary
+
+    bot.rt.state["policy"] = PolicyLibrary(bot.rt.sessions, bot.rt.org.own_documents, lexical=True)
+    assert library(bot.rt).rebuild().mode == "lexical"
+    body = json.dumps(bot.command("/policy", PASSWORD_QUESTION, EMPLOYEE).json()["blocks"])
+    assert "*Taber 1.03(f)*" in body and "every 60 days" in body
+    refused = json.dumps(bot.command("/policy", "how many vacation days do I get", EMPLOYEE).json()["blocks"])
+    assert "don't have a confident answer" in refused and PolicyIds.SEND_TO_COMMUNICATIONS in refused
+
+
 def test_a_slow_answer_is_acked_first_and_follows_through_response_url(bot: BotClient, monkeypatch) -> None:
     import threading
 
