@@ -33,7 +33,7 @@ test: install  ## the whole suite (set TEST_DATABASE_URL to add PostgreSQL)
 check: install
 	$(BIN)/flagpost check
 
-quality: install  ## answer quality on the development question set
+quality: install  ## answer quality: the tuning and held-out splits, and the ablation on the held-out split
 	$(BIN)/flagpost policy eval
 	$(BIN)/flagpost policy eval --ablation
 
