@@ -62,17 +62,18 @@ def test_the_graph_built_from_the_carrier_gives_the_upstream_models_similarities
 
 @pytest.mark.skipif(not installed(MPNET), reason="the optional all-mpnet-base-v2 tier is not installed")
 def test_the_larger_tier_gives_the_upstream_models_similarities() -> None:
-    # all-mpnet-base-v2's similarities for the same three sentences (sentence-transformers' documentation);
-    # the graph also matched transformers' MPNetModel to 1.2e-7 when it was written.
+    # all-mpnet-base-v2's similarities for the same three sentences (sentence-transformers' documentation:
+    # 0.6817, 0.0492, 0.0421); the fp32 graph matched transformers' MPNetModel to 1.2e-7, and the int8 one
+    # (FFN outputs in fp32) stays within 0.02 of it.
     larger = load_embedder(MPNET)
     assert larger is not None and larger.name == "all-mpnet-base-v2"
     vectors = larger.encode(
         ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
     )
     similarity = vectors @ vectors.T
-    assert similarity[0, 1] == pytest.approx(0.6817, abs=2e-4)
-    assert similarity[0, 2] == pytest.approx(0.0492, abs=2e-4)
-    assert similarity[1, 2] == pytest.approx(0.0421, abs=2e-4)
+    assert similarity[0, 1] == pytest.approx(0.6817, abs=0.02)
+    assert similarity[0, 2] == pytest.approx(0.0492, abs=0.02)
+    assert similarity[1, 2] == pytest.approx(0.0421, abs=0.02)
 
 
 def test_weights_that_are_not_the_upstream_models_are_refused(tmp_path: Path) -> None:

@@ -156,11 +156,9 @@ def prepare_model(spec: ModelSpec = MINILM, cache: Path | None = None) -> Path:
     source = carrier_directory(spec, cache)
     if source is None:
         raise ModelProblem(f"{spec.carrier_pin} is not installed")
-    target = (
-        (cache or cache_directory())
-        / "models"
-        / f"{spec.name}-{spec.weights_sha256[:16]}-g{GRAPH_VERSION}.onnx"
-    )
+    variant = "-int8" if spec.int8 else ""
+    name = f"{spec.name}-{spec.weights_sha256[:16]}-g{GRAPH_VERSION}{variant}.onnx"
+    target = (cache or cache_directory()) / "models" / name
     if not target.is_file():
         log.info("building the ONNX graph of %s (once)", spec.name)
         build_onnx(source / "model.safetensors", target, spec)
@@ -238,7 +236,10 @@ class VectorCache:
 
     def __init__(self, embedder: Embedder, cache: Path | None = None):
         self.embedder = embedder
-        self.path = (cache or cache_directory()) / "vectors" / f"{embedder.name}-g{GRAPH_VERSION}.npz"
+        variant = "-int8" if embedder.spec.int8 else ""
+        self.path = (
+            (cache or cache_directory()) / "vectors" / f"{embedder.name}-g{GRAPH_VERSION}{variant}.npz"
+        )
         self._vectors: dict[str, np.ndarray] | None = None
         self._lock = threading.Lock()
 

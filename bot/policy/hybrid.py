@@ -48,7 +48,7 @@ class Calibration:
 CALIBRATIONS = {
     "all-MiniLM-L6-v2": Calibration(),
     "all-mpnet-base-v2": Calibration(
-        dense_weight=0.6, exemplar_weight=0.2, exemplar_floor=0.5, refuse_below=0.3828
+        dense_weight=0.7, exemplar_weight=0.1, exemplar_floor=0.6, refuse_below=0.3908
     ),
 }
 

