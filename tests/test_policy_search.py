@@ -3,6 +3,7 @@ ranking and the lexical fallback, exemplars, refusals, the vector cache, and how
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,11 +13,18 @@ import pytest
 from bot.policy import SHIPPED_CLAUSES, embedding
 from bot.policy.blocks import answer_message
 from bot.policy.curated import TUNING_FILES, curated_exemplars, load_questions, tuning_questions
-from bot.policy.embedding import Embedder, VectorCache, installed, load_embedder, model_status
+from bot.policy.embedding import (
+    Embedder,
+    VectorCache,
+    carrier_directory,
+    installed,
+    load_embedder,
+    model_status,
+)
 from bot.policy.evaluation import evaluate
 from bot.policy.files import clauses_from_files
 from bot.policy.hybrid import Exemplar, Searcher, Techniques
-from bot.policy.onnx_build import MINILM, MPNET, ModelProblem, verify
+from bot.policy.onnx_build import MINILM, MPNET, ModelProblem, build_onnx, verify
 from bot.policy.routing import Router
 from bot.policy.search import Hit, SearchClause
 from tests.conftest import ROOT
@@ -47,17 +55,29 @@ def lexical(clauses: list[SearchClause]) -> Searcher:
     return Searcher(clauses)
 
 
-def test_the_graph_built_from_the_carrier_gives_the_upstream_models_similarities(model: Embedder) -> None:
-    # The model card of sentence-transformers/all-MiniLM-L6-v2 prints these three similarities.
-    vectors = model.encode(
-        ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
-    )
+WEATHER = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
+
+
+def test_the_graph_built_from_the_carrier_gives_the_upstream_models_similarities(tmp_path: Path) -> None:
+    # The model card of sentence-transformers/all-MiniLM-L6-v2 prints these three similarities: the fp32
+    # graph written from the verified weights reproduces them.
+    source = carrier_directory(MINILM)
+    assert source is not None, f"the model is not installed: `make install` installs {MINILM.carrier_pin}"
+    fp32 = dataclasses.replace(MINILM, int8=False)
+    graph = build_onnx(source / "model.safetensors", tmp_path / "fp32.onnx", fp32)
+    vectors = Embedder(fp32, graph, source / "tokenizer.json").encode(WEATHER)
     similarity = vectors @ vectors.T
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert similarity[0, 1] == pytest.approx(0.6660, abs=2e-4)
     assert similarity[0, 2] == pytest.approx(0.1046, abs=2e-4)
     assert similarity[1, 2] == pytest.approx(0.1411, abs=2e-4)
-    assert "fused" in model_status()
+
+
+def test_the_int8_model_the_bot_runs_stays_close_to_it(model: Embedder) -> None:
+    similarity = (vectors := model.encode(WEATHER)) @ vectors.T
+    assert model.spec.int8 and "fused" in model_status()
+    assert similarity[0, 1] == pytest.approx(0.6660, abs=0.02)
+    assert similarity[0, 2] == pytest.approx(0.1046, abs=0.05)
 
 
 @pytest.mark.skipif(not installed(MPNET), reason="the optional all-mpnet-base-v2 tier is not installed")

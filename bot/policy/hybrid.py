@@ -40,7 +40,7 @@ class Calibration:
     dense_weight: float = 0.7  # fused = w · dense + (1 − w) · BM25F, both min–max normalised
     exemplar_weight: float = 0.5  # the most an exemplar lifts its clause
     exemplar_floor: float = 0.7  # an exemplar closer than this cosine starts to lift
-    refuse_below: float = 0.3797  # best dense cosine of the town-stripped question
+    refuse_below: float = 0.3613  # best dense cosine of the town-stripped question
 
 
 # Each model tier's own, chosen on the tuning split with that model (`FLAGPOST_MODEL=… flagpost policy eval

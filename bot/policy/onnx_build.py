@@ -56,6 +56,7 @@ MINILM = ModelSpec(
     heads=12,
     hidden=384,
     upstream="sentence-transformers/all-MiniLM-L6-v2@1110a243fdf4706b3f48f1d95db1a4f5529b4d41",
+    int8=True,
 )
 
 
