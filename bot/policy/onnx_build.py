@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import os
 import struct
@@ -287,9 +288,13 @@ def build_onnx(weights_path: Path, target: Path, spec: ModelSpec) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         quantised = target.with_suffix(f".{os.getpid()}.q8.partial")
-        quantize_dynamic(
-            str(partial), str(quantised), weight_type=QuantType.QInt8, nodes_to_exclude=keep_fp32
-        )
+        logging.disable(logging.WARNING)  # its advice about pre-processing is meant for image models
+        try:
+            quantize_dynamic(
+                str(partial), str(quantised), weight_type=QuantType.QInt8, nodes_to_exclude=keep_fp32
+            )
+        finally:
+            logging.disable(logging.NOTSET)
         partial.unlink()
         partial = quantised
     partial.replace(target)
