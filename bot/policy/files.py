@@ -100,6 +100,31 @@ def parent_text(clauses: Sequence[ClauseLike], position: int) -> str:
     return ""
 
 
+LEAD_IN = re.compile(r":\s*$")  # "…includes:": the clause's list items follow it
+
+
+def list_items(clauses: Sequence[ClauseLike], position: int) -> tuple[str, ...]:
+    """The items of a lead-in clause: the clauses right after it one level below it (1.07(b)(i) for 1.07(b),
+    4.3.1 for 4.3, the next paragraphs for `Social media use ¶2`)."""
+    lead = clauses[position]
+    if not LEAD_IN.search(lead.text):
+        return ()
+    prefix = PARAGRAPH.sub("", lead.number)
+    items = []
+    for later in clauses[position + 1 :]:
+        rest = later.number[len(prefix) :] if later.number.startswith(prefix) else None
+        if rest is None or not rest:
+            break
+        if CHILD.fullmatch(rest):
+            items.append(f"{rest.strip(' .›¶')} {later.text}" if rest[0] in ".(" else later.text)
+        elif rest[0] not in ".(":
+            break
+    return tuple(items)
+
+
+CHILD = re.compile(r"\.\d+|\([a-z0-9]+\)| › [^›]*| ¶\d+")
+
+
 def search_clauses(
     document_id: str, document: str, clauses: Sequence[ClauseLike], own: bool
 ) -> list[SearchClause]:
@@ -113,6 +138,7 @@ def search_clauses(
             text=clause.text,
             own=own,
             context=parent_text(clauses, position),
+            items=list_items(clauses, position),
         )
         for position, clause in enumerate(clauses)
     ]

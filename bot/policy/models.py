@@ -81,3 +81,18 @@ class PolicyFeedback(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     question: Mapped[PolicyQuestion] = relationship(back_populates="feedback")
+
+
+class PolicyExemplar(Base):
+    """A question voted Helpful, as an exemplar of the clause it was answered with: a new question close
+    to it lifts that clause. One per question; it goes when no Helpful vote is left on the question."""
+
+    __tablename__ = "policy_exemplars"
+    __table_args__ = (UniqueConstraint("question_id", name="uq_policy_exemplars_question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("policy_questions.id", ondelete="CASCADE"))
+    document_id: Mapped[str] = mapped_column(String(120))
+    clause_number: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -13,8 +13,10 @@ import itertools
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
@@ -35,6 +37,7 @@ B_TEXT = 0.5
 B_HEAD = 0.5
 HEAD_WEIGHT = 1.5
 CONTEXT_WEIGHT = 0.25
+ITEMS_WEIGHT = 0.5  # a lead-in clause's list items: found by an item's words, below the item itself
 SYNONYM_WEIGHT = 0.6
 PHRASE_WEIGHT = 0.6  # two question words side by side in the clause ("business hours") score again
 TYPO_SCORE = 84
@@ -52,11 +55,12 @@ class Tuning:
     weak_words: bool = True
     typos: bool = True
     phrases: bool = True
-    # Calibrated on tests/policy_questions.toml (`flagpost policy eval`): an answer is confident when its
-    # clause matches most of the question, or a good part of it with a strong score.
-    min_coverage: float = 0.42
-    partial_coverage: float = 0.25
-    strong_score: float = 8.0
+    # The lexical confidence test (no model installed), calibrated on the tuning split (bot/policy/questions/):
+    # the thresholds that refuse ≥ 90% of its unanswerable questions and answer the most answerable ones.
+    # An answer is confident when its clause matches most of the question, or part of it with a strong score.
+    min_coverage: float = 0.45
+    partial_coverage: float = 0.15
+    strong_score: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,12 @@ class SearchClause:
     text: str
     own: bool = True
     context: str = ""  # the clause this one belongs to, e.g. 1.07(b) for 1.07(b)(ii)
+    items: tuple[str, ...] = ()  # a lead-in clause ("…includes:"): its list items, "number text" each
+
+    @property
+    def full_text(self) -> str:
+        """The clause with its list items, as it is indexed and shown."""
+        return " ".join((self.text, *self.items)) if self.items else self.text
 
     @property
     def key(self) -> str:
@@ -79,6 +89,7 @@ class Hit:
     clause: SearchClause
     score: float
     coverage: float  # the share of the question's informative weight this clause matches
+    sentence: str = ""  # the sentence of the clause that best answers the question (shown in bold)
 
 
 @dataclass
@@ -88,6 +99,8 @@ class Answer:
     confident: bool
     reason: str = ""
     terms: dict[str, float] = field(default_factory=dict)
+    similarity: float | None = None  # the dense cosine behind the confidence test (None: lexical mode)
+    routed_to: tuple[str, ...] = ()  # the documents of the town(s) the question names
 
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -102,6 +115,7 @@ class PolicyIndex:
         self.clauses = clauses
         self._stem_cache: dict[str, str] = {}
         text_tokens = [self._terms(clause.text) for clause in clauses]
+        item_tokens = [self._terms(" ".join(clause.items)) for clause in clauses]
         head_tokens = [
             self._terms(f"{clause.heading} {clause.number}") if self.tuning.headings else []
             for clause in clauses
@@ -111,6 +125,7 @@ class PolicyIndex:
             (text_tokens, 1.0, B_TEXT),
             (head_tokens, HEAD_WEIGHT, B_HEAD),
             (context_tokens, CONTEXT_WEIGHT, B_TEXT),
+            (item_tokens, ITEMS_WEIGHT, B_TEXT),
         ]
         count = max(len(clauses), 1)
         averages = [sum(map(len, tokens)) / count or 1.0 for tokens, _w, _b in fields]
@@ -135,9 +150,18 @@ class PolicyIndex:
         for index, tf in enumerate(weighted_tf):
             for term, weighted in tf.items():
                 self.postings[term].append((index, self.idf[term] * weighted * (K1 + 1) / (weighted + K1)))
+        # The same postings as arrays, for scoring every clause at once (the fused search needs them all).
+        self.posting_arrays = {
+            term: (
+                np.fromiter((i for i, _c in postings), dtype=np.int64, count=len(postings)),
+                np.fromiter((c for _i, c in postings), dtype=np.float64, count=len(postings)),
+            )
+            for term, postings in self.postings.items()
+        }
         self.definitions = [
             bool(re.search(r"\bdefinitions?\b", clause.heading, re.IGNORECASE)) for clause in clauses
         ]
+        self.definition_rows = np.array([i for i, d in enumerate(self.definitions) if d], dtype=np.int64)
         self.phrases: dict[tuple[str, str], list[int]] = defaultdict(list)
         if self.tuning.phrases:
             for index, tokens in enumerate(text_tokens):
@@ -182,6 +206,26 @@ class PolicyIndex:
         match = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
         return match[0] if match else word
 
+    def normalise(self, question: str, known: Callable[[str], bool] = lambda word: False) -> str:
+        """The question with abbreviations spelled out and misspelt words corrected against the clauses'
+        own words, for the sentence-embedding model (whose word pieces do not forgive typos). A word the
+        model `known`s whole is left alone: it is a word, not a typo ("reset" is not "rest")."""
+
+        def rewrite(match: re.Match[str]) -> str:
+            raw = match.group(0)
+            if raw in CASE_SENSITIVE_ABBREVIATIONS:
+                return " ".join(CASE_SENSITIVE_ABBREVIATIONS[raw])
+            word = raw.lower().replace("’", "'")
+            if word in ABBREVIATIONS:
+                expanded = [w for w in ABBREVIATIONS[word] if w != word] or ABBREVIATIONS[word]
+                return " ".join(expanded) if expanded else raw
+            if word in STOP_WORDS or known(word):
+                return raw
+            corrected = self._correct(word)
+            return raw if corrected == word else corrected
+
+        return WORD.sub(rewrite, question)
+
     def query_terms(self, question: str) -> dict[str, float]:
         """Stemmed query terms with their weights: 1 for the user's words, less for related words."""
         return self._query(question)[0]
@@ -224,16 +268,13 @@ class PolicyIndex:
         return weights, sequence
 
     # ----- searching
-    def search(self, question: str, k: int = 3) -> Answer:
+    def scores(self, question: str) -> tuple[dict[int, float], dict[str, float]]:
+        """BM25F score of every clause that shares a word with the question, and the query's terms."""
         terms, sequence = self._query(question)
-        if not terms:
-            return Answer(question, [], False, "the question has no words to search for", terms)
         scores: dict[int, float] = defaultdict(float)
         for term, weight in terms.items():
             for index, contribution in self.postings.get(term, ()):
                 scores[index] += weight * contribution
-        if not scores:
-            return Answer(question, [], False, "no clause uses these words", terms)
         if self.tuning.synonyms and _DEFINITION_QUESTION.search(question):
             for index in scores:
                 if self.definitions[index]:
@@ -242,16 +283,50 @@ class PolicyIndex:
             bonus = PHRASE_WEIGHT * min(self.idf.get(first, 0.0), self.idf.get(second, 0.0))
             for index in self.phrases.get((first, second), ()):
                 scores[index] += bonus
+        return scores, terms
+
+    def score_array(self, question: str) -> tuple[np.ndarray, dict[str, float]]:
+        """`scores` as one array over all clauses (0 where a clause shares no word with the question)."""
+        terms, sequence = self._query(question)
+        scores = np.zeros(len(self.clauses), dtype=np.float64)
+        for term, weight in terms.items():
+            found = self.posting_arrays.get(term)
+            if found is not None:
+                scores[found[0]] += weight * found[1]  # a term's rows are distinct: no lost updates
+        if self.tuning.synonyms and _DEFINITION_QUESTION.search(question) and len(self.definition_rows):
+            scores[self.definition_rows] *= DEFINITION_BOOST
+        for first, second in itertools.pairwise(sequence):
+            rows = self.phrases.get((first, second))
+            if rows:
+                scores[rows] += PHRASE_WEIGHT * min(self.idf.get(first, 0.0), self.idf.get(second, 0.0))
+        return scores, terms
+
+    def search(self, question: str, k: int = 3) -> Answer:
+        scores, terms = self.scores(question)
+        if not terms:
+            return Answer(question, [], False, "the question has no words to search for", terms)
+        if not scores:
+            return Answer(question, [], False, "no clause uses these words", terms)
         ranked = heapq.nsmallest(max(k * 4, 12), scores.items(), key=lambda item: (-item[1], item[0]))
         hits = [Hit(self.clauses[index], score, self._coverage(index, terms)) for index, score in ranked]
         hits = self._own_first(hits)[:k]
-        best = hits[0]
+        confident, reason = self.lexical_confidence(hits[0])
+        return Answer(question, hits, confident, reason, terms)
+
+    def lexical_confidence(self, best: Hit) -> tuple[bool, str]:
+        """With no model, the confidence test: the clause matches most of the question, or a good part of
+        it with a strong score."""
         tuning = self.tuning
         confident = best.coverage >= tuning.min_coverage or (
             best.coverage >= tuning.partial_coverage and best.score >= tuning.strong_score
         )
-        reason = "" if confident else f"the best clause matches only {best.coverage:.0%} of the question"
-        return Answer(question, hits, confident, reason, terms)
+        return (
+            confident,
+            "" if confident else f"the best clause matches only {best.coverage:.0%} of the question",
+        )
+
+    def coverage(self, index: int, terms: dict[str, float]) -> float:
+        return self._coverage(index, terms)
 
     def _coverage(self, index: int, terms: dict[str, float]) -> float:
         """The share of the question's informative weight (idf of the user's own words) this clause matches;

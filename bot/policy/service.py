@@ -18,27 +18,34 @@ from bot.config import Organization
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.flags import intake as flags
 from bot.flags.models import Kind, flag_ref
+from bot.policy.curated import curated_exemplars
+from bot.policy.embedding import Embedder, load_embedder
 from bot.policy.files import search_clauses
+from bot.policy.hybrid import Exemplar, Searcher
 from bot.policy.library import SyncReport, all_documents, sync_clause_files
-from bot.policy.models import ITEM, PolicyDocument, PolicyFeedback, PolicyQuestion
-from bot.policy.search import Answer, PolicyIndex, Tuning
+from bot.policy.models import ITEM, PolicyDocument, PolicyExemplar, PolicyFeedback, PolicyQuestion
+from bot.policy.search import Answer, SearchClause, Tuning
 
 MAX_QUESTION_LENGTH = 1000
 
 
 class PolicyLibrary:
-    """The index the bot searches, built from the clause database; rebuilt (atomically) after an import."""
+    """The index the bot searches, built from the clause database; rebuilt (atomically) after an import.
+    The embedding model is loaded here, once per process; without it (or with `lexical`) search is lexical."""
 
     def __init__(
         self,
         factory: sessionmaker[Session],
         own_documents: tuple[str, ...] = (),
         tuning: Tuning | None = None,
+        lexical: bool = False,
+        embedder: Embedder | None = None,
     ):
         self.factory = factory
         self.own_documents = set(own_documents)
         self.tuning = tuning
-        self._index: PolicyIndex | None = None
+        self.embedder = None if lexical else (embedder or load_embedder())
+        self._index: Searcher | None = None
         self._fingerprint: tuple[tuple[str, str], ...] = ()
         self._lock = threading.Lock()
 
@@ -56,7 +63,7 @@ class PolicyLibrary:
         self.rebuild()
         return True
 
-    def rebuild(self) -> PolicyIndex:
+    def rebuild(self) -> Searcher:
         fingerprint = self._current_fingerprint()
         with self.factory() as session:
             clauses = [
@@ -64,16 +71,32 @@ class PolicyLibrary:
                 for doc in all_documents(session=session)
                 for clause in search_clauses(doc.id, doc.short_name, doc.clauses, self.is_own(doc.id))
             ]
-        index = PolicyIndex(clauses, self.tuning)
+            exemplars = self._exemplars(session, clauses)
+        index = Searcher(clauses, embedder=self.embedder, tuning=self.tuning, exemplars=exemplars)
         with self._lock:
             self._index, self._fingerprint = index, fingerprint
         return index
+
+    @staticmethod
+    def _exemplars(session: Session, clauses: list[SearchClause]) -> list[Exemplar]:
+        documents = sorted({clause.document_id for clause in clauses})
+        return curated_exemplars(documents) + voted_exemplars(session=session)
+
+    def refresh_exemplars(self) -> None:
+        """After a vote: the exemplars again (only a new question is encoded), without rebuilding the index."""
+        index = self.index
+        with self.factory() as session:
+            index.set_exemplars(self._exemplars(session, index.clauses))
+
+    @property
+    def mode(self) -> str:
+        return "fused" if self.embedder is not None else "lexical"
 
     def is_own(self, document_id: str) -> bool:
         return not self.own_documents or document_id in self.own_documents
 
     @property
-    def index(self) -> PolicyIndex:
+    def index(self) -> Searcher:
         return self._index if self._index is not None else self.rebuild()
 
     def ask(self, question: str, k: int = 3) -> Answer:
@@ -154,6 +177,7 @@ def record_feedback(*, session: Session, now: datetime, question_id: int, user: 
         row.feedback.append(PolicyFeedback(user=user, helpful=helpful, at=now))
     else:
         vote.helpful, vote.at = helpful, now
+    _keep_exemplar(session, row, now)
     audit.record(
         session,
         at=now,
@@ -205,6 +229,31 @@ def send_to_communications(
         flag=receipt.ref,
     )
     return receipt.ref
+
+
+def _keep_exemplar(session: Session, row: PolicyQuestion, now: datetime) -> None:
+    """A question with a Helpful vote is an exemplar of the clause shown first; with none, it is not."""
+    session.flush()
+    exemplar = session.scalar(select(PolicyExemplar).where(PolicyExemplar.question_id == row.id))
+    helpful = row.confident and bool(row.shown) and any(vote.helpful for vote in row.feedback)
+    if helpful and exemplar is None:
+        first = row.shown[0]
+        session.add(
+            PolicyExemplar(
+                question_id=row.id,
+                document_id=first["document"],
+                clause_number=first["clause"],
+                text=row.question,
+                created_at=now,
+            )
+        )
+    elif not helpful and exemplar is not None:
+        session.delete(exemplar)
+
+
+def voted_exemplars(*, session: Session) -> list[Exemplar]:
+    rows = session.scalars(select(PolicyExemplar).order_by(PolicyExemplar.id))
+    return [Exemplar(row.text, f"{row.document_id}#{row.clause_number}") for row in rows]
 
 
 @dataclass(frozen=True)
