@@ -117,6 +117,7 @@ def one_line_refusal(result: subprocess.CompletedProcess[str], *words: str) -> N
     [
         (("db", "upgrade"), {"DATABASE_URL": "mysql://town:secret@db/flagpost"}, ("not 'mysql'",)),
         (("db", "downgrade", "foo"), {}, ("cannot downgrade to 'foo'", "base, 0001")),
+        (("policy", "ask", " "), {}, ("ask a question, like: flagpost policy ask",)),
         (("policy", "ask", "-k", "0", "password"), {}, ("-k", "from 1 to 20", "'0'")),
         (("policy", "ask", "-k", "-1", "password"), {}, ("-k", "from 1 to 20", "'-1'")),
         (

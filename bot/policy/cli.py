@@ -79,6 +79,8 @@ def open_library(settings: Settings) -> PolicyLibrary:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    if not " ".join(args.question).strip():
+        raise ConfigError('ask a question, like: flagpost policy ask "how often do we change the password?"')
     index = index_from_files(settings, args.lexical)  # first: a wrong clause folder creates no database
     prepare_database(settings)
     answer = index.search(" ".join(args.question), args.k)
