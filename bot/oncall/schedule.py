@@ -121,28 +121,13 @@ def add_override(
     override = Override(user=user, starts_at=starts, ends_at=ends, created_by=actor, created_at=now)
     session.add(override)
     session.flush()
-    audit.record(
-        session,
-        at=now,
-        actor=actor,
-        action="override_added",
-        item_type=OVERRIDE,
-        item_id=override.id,
-        user=user,
-        starts_at=starts.isoformat(),
-        ends_at=ends.isoformat(),
+    view = OverrideView(user, starts, ends, actor)
+    told = (
+        f"<@{actor}> put you on call from {slack_date(starts)} to {slack_date(ends)}. "
+        "Urgent items after hours will page you by DM (Taber 1.04(i))."
     )
-    if user != actor:
-        queue_message(
-            session,
-            now=now,
-            dm_user=user,
-            text=(
-                f":pager: <@{actor}> put you on call from {slack_date(starts)} to {slack_date(ends)}. "
-                "Urgent items after hours will page you by DM (Taber 1.04(i))."
-            ),
-        )
-    return OverrideView(user, starts, ends, actor)
+    _record(session, now, "override_added", override.id, view, told)
+    return view
 
 
 def cancel_override(
@@ -174,25 +159,28 @@ def cancel_override(
         override.ends_at = now  # the part already covered stays on record
     else:
         session.delete(override)
+    told = (
+        f"<@{actor}> took you off call for {slack_date(view.starts_at)} to {slack_date(view.ends_at)}; "
+        "the usual rotation covers it."
+    )
+    _record(session, now, "override_cancelled", override.id, view, told)
+    return view
+
+
+def _record(
+    session: Session, now: datetime, action: str, override_id: int, view: OverrideView, told: str
+) -> None:
+    """An override's audit event and, when someone else made the change, a DM to the person on call."""
     audit.record(
         session,
         at=now,
-        actor=actor,
-        action="override_cancelled",
+        actor=view.created_by,
+        action=action,
         item_type=OVERRIDE,
-        item_id=override.id,
-        user=user,
+        item_id=override_id,
+        user=view.user,
         starts_at=view.starts_at.isoformat(),
         ends_at=view.ends_at.isoformat(),
     )
-    if user != actor:
-        queue_message(
-            session,
-            now=now,
-            dm_user=user,
-            text=(
-                f":pager: <@{actor}> took you off call for {slack_date(view.starts_at)} to "
-                f"{slack_date(view.ends_at)}; the usual rotation covers it."
-            ),
-        )
-    return view
+    if view.user != view.created_by:
+        queue_message(session, now=now, dm_user=view.user, text=f":pager: {told}")
