@@ -133,7 +133,7 @@ def test_access_is_ended_early_from_the_card_and_its_end_date_then_does_nothing(
     assert len([c for c in bot.slack.messages_to(IT_CHANNEL) if "Revoke access" in c.all_text()]) == 1
 
 
-def test_more_time_on_access_already_ended_cannot_be_approved(bot: BotClient) -> None:
+def test_a_pending_extension_closes_when_its_access_is_ended(bot: BotClient) -> None:
     file(bot, "access", EMPLOYEE)
     approve_access(bot)
     bot.tick(days=2)  # Thursday: the reminder offers more time
