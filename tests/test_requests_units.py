@@ -144,11 +144,17 @@ def test_web_links_are_accepted(link: str) -> None:
     assert read_link(link, "b") == link
 
 
+def test_a_link_without_its_scheme_is_read_as_https() -> None:
+    assert read_link("www.pool.ca/events", "b") == "https://www.pool.ca/events"
+
+
 @pytest.mark.parametrize(
     "link",
     [
-        "www.town.ca",
+        "pool-schedule",
         "javascript:alert(1)",
+        "javascript:a.b",
+        "a@b.c/x",
         "https://localhost/x",
         "https://town .ca",
         "https://[::1",

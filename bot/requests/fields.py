@@ -262,6 +262,9 @@ def read_date(value: Any, block: str, required: bool = True) -> date | None:
 def read_link(value: str, block: str) -> str:
     if len(value) > MAX_URL:
         raise InvalidInput(f"That link is longer than {MAX_URL:,} characters.", block)
+    first = value.split("/", 1)[0]
+    if "://" not in value and "." in first and not {":", "@"} & set(first):
+        value = "https://" + value  # "www.pool.ca/events", as people paste it (and as /flag takes it)
     try:
         parts = urlsplit(value)
         host = parts.hostname if parts.scheme.lower() in ("http", "https") and parts.netloc else None
