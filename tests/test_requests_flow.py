@@ -230,6 +230,14 @@ def test_a_stale_step_reminds_its_approver_after_one_business_day_and_the_cao_af
     assert [a for _, a, _ in trail(bot)] == ["filed", "reminded", "pointed_out_to_cao"]
 
 
+def test_the_cao_is_told_of_their_own_stale_step_as_theirs(bot: BotClient) -> None:
+    file(bot, "access", EMPLOYEE)
+    bot.press(Ids.APPROVE, DIRECTOR, card(bot))
+    bot.tick(days=3)  # Friday 10:00: the CAO's step has waited three business days
+    [pointed] = [text for text in dm_texts(bot, CAO) if "3 business days" in text]
+    assert "has waited 3 business days for your decision" in pointed
+
+
 def test_a_decision_stops_the_reminders_of_its_step(bot: BotClient) -> None:
     file(bot, "access", EMPLOYEE)
     bot.press(Ids.APPROVE, DIRECTOR, card(bot))

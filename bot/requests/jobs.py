@@ -47,7 +47,8 @@ def stale(*, session: Session, now: datetime, org: Organization, job: due.Job, *
             "pointed_out_to_cao",
             org.users_with_role(Role.CAO) or org.users_with_role(Role.ADMIN),
         )
-        waiting = f"{days} business days for {steps.describe(step)}"
+        whom = "your decision" if "cao" in step.role_list else steps.describe(step)
+        waiting = f"{days} business days for {whom}"
         text = f":hourglass_flowing_sand: {what} has waited {waiting} ({since}). {where}"
     for person in people:
         dm(session, now, person, text)
