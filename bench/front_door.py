@@ -292,7 +292,9 @@ def burst(target: Flagpost, senders_pool: Any, args: argparse.Namespace, slack: 
     failed_calls = slack.failed_calls()
     slack.control("heal")
     rounds = target.settle()
-    cards = [call["body"]["text"] for call in slack.channel_posts(MODERATION) if "status/1" in call["body"]["text"]]
+    cards = [
+        call["body"]["text"] for call in slack.channel_posts(MODERATION) if "status/1" in call["body"]["text"]
+    ]
     with target.rt.sessions() as session:
         reports = session.scalar(
             select(func.count()).select_from(FlagReport).where(FlagReport.url.like("%status/1%"))
@@ -348,8 +350,12 @@ def main() -> int:
     import tempfile
 
     logging.basicConfig(level=logging.CRITICAL)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pg", help="PostgreSQL URL; without it only SQLite is measured beside the reference")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--pg", help="PostgreSQL URL; without it only SQLite is measured beside the reference"
+    )
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads, for every target")
     parser.add_argument("--requests", type=int, default=1000)
@@ -369,7 +375,9 @@ def main() -> int:
         results[bare.name] = measure(bare, senders_pool, args, slack)
         bare.stop()
         for kind in kinds:
-            target = Flagpost(kind, args.pg, args.threads, slack, Path(tempfile.mkdtemp(prefix="flagpost-bench-")))
+            target = Flagpost(
+                kind, args.pg, args.threads, slack, Path(tempfile.mkdtemp(prefix="flagpost-bench-"))
+            )
             try:
                 results[target.name] = measure(target, senders_pool, args, slack)
                 bursts[target.name] = burst(target, senders_pool, args, slack)
@@ -381,8 +389,12 @@ def main() -> int:
     report(results, bursts, args, load)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "front_door.json").write_text(json.dumps({"load": load, "steady": results, "burst": bursts}, indent=2))
-    reliable = all(b["lost"] == 0 and b["duplicated"] == 0 and b["posts_without_a_card"] == 0 for b in bursts.values())
+    (out / "front_door.json").write_text(
+        json.dumps({"load": load, "steady": results, "burst": bursts}, indent=2)
+    )
+    reliable = all(
+        b["lost"] == 0 and b["duplicated"] == 0 and b["posts_without_a_card"] == 0 for b in bursts.values()
+    )
     return 0 if reliable else 1
 
 

@@ -66,7 +66,9 @@ def environ(body: str, content_type: str) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pg")
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--claim", action="store_true", help="profile Claim clicks (after filing the flags)")
@@ -103,7 +105,9 @@ def main() -> int:
 
         def flag(i: int) -> tuple[str, str]:
             return payloads.slash_command(
-                "/flag", f"https://www.facebook.com/town/posts/{i} Resident asks about item {i}?", "U0EMP0001",
+                "/flag",
+                f"https://www.facebook.com/town/posts/{i} Resident asks about item {i}?",
+                "U0EMP0001",
                 response_url=slack.base + "/response/p",
             )
 
@@ -133,8 +137,10 @@ def main() -> int:
         elapsed = time.perf_counter() - started
         counting[0] = False
         rt.wait_idle(120)
-        print(f"{args.count} {'Claim clicks' if args.claim else '/flag'} one at a time: "
-              f"{elapsed / args.count * 1000:.2f} ms each on {rt.engine.dialect.name}")
+        print(
+            f"{args.count} {'Claim clicks' if args.claim else '/flag'} one at a time: "
+            f"{elapsed / args.count * 1000:.2f} ms each on {rt.engine.dialect.name}"
+        )
         print("SQL per request:")
         for statement, n in statements.most_common():
             print(f"  {n / args.count:5.2f}  {statement}")

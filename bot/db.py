@@ -168,6 +168,17 @@ def compare_and_set(session: Session, model: type[Any], item_id: int, version: i
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+def upsert(session: Session, model: type[Any]) -> Any:
+    """An INSERT that can say `ON CONFLICT … DO UPDATE/NOTHING` and `RETURNING`, in the session's dialect
+    (both SQLite and PostgreSQL have them): one statement where a SELECT, then an INSERT or an UPDATE,
+    would take two and race with a replica doing the same."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
 def ping(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))

@@ -182,6 +182,21 @@ def schedule(
     return job
 
 
+STARTED_KEY = "flagpost.due.started"
+
+
+def start_after_commit(session: Session, job_id: int) -> None:
+    """Do this job (due now) right after the caller's transaction commits, instead of at the next tick:
+    work moved out of a request's answer still happens at once. If that try fails, or the process dies
+    first, the row is still due and the scheduler does it."""
+    session.info.setdefault(STARTED_KEY, []).append(job_id)
+
+
+def take_started(session: Session) -> list[int]:
+    """The jobs this session asked to start right after its commit (call after commit)."""
+    return list(session.info.pop(STARTED_KEY, None) or [])
+
+
 def cancel(
     session: Session, *, now: datetime, item_type: str, item_id: int, kinds: Sequence[str] = ()
 ) -> int:

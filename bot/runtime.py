@@ -13,18 +13,19 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import db
+from bot import db, due
 from bot.calendar import BusinessCalendar
 from bot.clock import Clock, SystemClock
 from bot.config import Organization, Settings
 from bot.delivery import Delivery, take_pending
-from bot.domain import Domain, card_renderers
+from bot.domain import Domain, card_renderers, timed_handlers
 from bot.slack.door import SlackDoor, build_web_client
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class Runtime:
                 result = service(session=session, now=self.clock.now(), **kwargs)
                 session.commit()
                 cards, messages = take_pending(session)
+                jobs = due.take_started(session)
             except BaseException:
                 session.rollback()
                 raise
@@ -91,7 +93,38 @@ class Runtime:
                 session.close()
         if cards or messages:
             self.delivery_pool.submit(self.delivery.deliver, cards, messages)
+        if jobs:
+            self.delivery_pool.submit(self.run_jobs, jobs)
         return result
+
+    def run_jobs(self, ids: list[int] | None = None, limit: int = due.BATCH) -> int:
+        """Claim the due timed jobs (only `ids`, when given) and do each in its own transaction. Returns how
+        many were done. The scheduler calls it every tick; `Runtime.run` right after a commit that started
+        some (`due.start_after_commit`)."""
+        handlers = timed_handlers(self.domains)
+        with self.write_lock, self.sessions() as session:
+            claimed = due.claim_due(session, due.TimedJob, self.clock.now(), ids=ids, limit=limit)
+        return sum(self.run_job(handlers, job_id, lease) for job_id, lease in claimed)
+
+    def run_job(self, handlers: dict[str, Callable[..., None]], job_id: int, lease: datetime) -> bool:
+        """One claimed job, in its own transaction; a failure is retried later with backoff."""
+        try:
+            return bool(
+                self.run(
+                    _do_job,
+                    job_id=job_id,
+                    lease=lease,
+                    handlers=handlers,
+                    org=self.org,
+                    calendar=self.calendar,
+                )
+            )
+        except due.ClaimLost:
+            return False  # cancelled, or taken over after the lease ran out: the other claim does it
+        except Exception as exc:
+            log.exception("timed job %s failed; it will be tried again", job_id)
+            self.run(_job_failed, job_id=job_id, lease=lease, error=f"{type(exc).__name__}: {exc}")
+            return False
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """True once every listener and every delivery started so far has finished."""
@@ -101,6 +134,38 @@ class Runtime:
         """Call a read-only service with its own session."""
         with self.sessions() as session:
             return query(session=session, **kwargs)
+
+
+def _do_job(
+    *,
+    session: Session,
+    now: datetime,
+    job_id: int,
+    lease: datetime,
+    handlers: dict[str, Callable[..., None]],
+    **context: Any,
+) -> bool:
+    row = due.take_claimed(session, due.TimedJob, job_id, lease)
+    if row is None:
+        return False
+    job = due.job_view(row)
+    handler = handlers.get(job.kind)
+    if handler is None:
+        log.error("timed job %s has kind %r, which no domain handles; giving up on it", job.id, job.kind)
+        due.complete_job(session, job.id, lease, now, outcome="gave_up")
+        return False
+    handler(session=session, now=now, job=job, **context)
+    due.complete_job(session, job.id, lease, now)
+    return True
+
+
+def _job_failed(*, session: Session, now: datetime, job_id: int, lease: datetime, error: str) -> None:
+    attempts = due.retry_later(session, due.TimedJob, job_id, lease, now, error)
+    if attempts >= due.GIVE_UP_AFTER:
+        row = session.get(due.TimedJob, job_id)
+        assert row is not None
+        row.due_at, row.done_at, row.outcome = None, now, "gave_up"
+        log.error("timed job %s failed %s times; gave up: %s", job_id, attempts, error)
 
 
 def build_runtime(
