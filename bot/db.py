@@ -179,6 +179,27 @@ def upsert(session: Session, model: type[Any]) -> Any:
     return insert(model)
 
 
+START_LOCK = 0x53746172  # "Star": the advisory lock replicas take while they start their domains
+
+
+@contextmanager
+def one_replica_at_a_time(engine: Engine, key: int) -> Iterator[None]:
+    """On PostgreSQL, hold an advisory lock (on a connection of its own) for the block: replicas starting
+    together do their start-up work (loading the policies…) one after the other, and the later ones find it
+    done. SQLite serves one process: nothing to take."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            connection.commit()
+
+
 def ping(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
