@@ -249,7 +249,7 @@ def build_app(rt: Runtime) -> App:
             next()
             return None
         with rt.write_lock:
-            first = first_delivery(rt.sessions, key, rt.clock.now(), int(retry) if retry.isdigit() else 0)
+            first = first_delivery(rt.engine, key, rt.clock.now(), int(retry) if retry.isdigit() else 0)
         if not first:
             log.info("%s seen before (retry %s): already processed", key[:24], retry[:4])
             return BoltResponse(status=200, body="")

@@ -64,6 +64,12 @@ def normalize_url(url: str) -> str:
 
 
 SUPPORTED = ("sqlite", "postgresql")
+# Every SQLite commit reaches the disk before it returns (the write-ahead log is fsynced): an acknowledged
+# flag survives a power cut. Said here, not left to the library's build-time default.
+SQLITE_SYNCHRONOUS = "FULL"
+# An execution option: no BEGIN for this SQLite connection, each statement commits on its own (pysqlite's
+# own autocommit, which the "begin" recipe below otherwise replaces).
+NO_BEGIN = "flagpost_no_begin"
 CONNECT_TIMEOUT_SECONDS = 5  # a PostgreSQL that accepts and never answers must not hang every command
 
 
@@ -128,6 +134,7 @@ def _sqlite_events(engine: Engine, url: str) -> None:
         if url not in ("sqlite://", "sqlite:///:memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cursor.close()
         # pysqlite starts transactions itself, late and without savepoints; let SQLAlchemy do it
         # (its documented recipe), so `begin_nested()` is a real savepoint inside one transaction.
@@ -135,7 +142,8 @@ def _sqlite_events(engine: Engine, url: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if not connection.get_execution_options().get(NO_BEGIN):
+            connection.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -172,7 +180,11 @@ def upsert(session: Session, model: type[Any]) -> Any:
     """An INSERT that can say `ON CONFLICT … DO UPDATE/NOTHING` and `RETURNING`, in the session's dialect
     (both SQLite and PostgreSQL have them): one statement where a SELECT, then an INSERT or an UPDATE,
     would take two and race with a replica doing the same."""
-    if session.get_bind().dialect.name == "postgresql":
+    return upsert_for(session.get_bind(), model)
+
+
+def upsert_for(bind: Any, model: type[Any]) -> Any:
+    if bind.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert

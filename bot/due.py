@@ -83,6 +83,20 @@ def take_claimed(session: Session, model: type[Any], row_id: int, lease: datetim
     return session.scalar(query)
 
 
+def take_due(session: Session, model: type[Any], row_id: int, now: datetime) -> Any | None:
+    """The row, locked for this transaction, if it is due and nobody holds a claim on it; else None. For work
+    done in the same transaction that takes it (a timed job calls no Slack), which needs no lease: a crash
+    rolls both back, and the row is still due."""
+    query = select(model).where(
+        model.id == row_id,
+        model.due_at <= now,
+        or_(model.leased_until.is_(None), model.leased_until < now),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # a replica's tick has it: leave it to them
+    return session.scalar(query)
+
+
 class ClaimLost(Exception):
     """The lease ran out, or the row was cancelled, before the work was recorded: roll the work back."""
 

@@ -94,17 +94,33 @@ class Runtime:
         if cards or messages:
             self.delivery_pool.submit(self.delivery.deliver, cards, messages)
         if jobs:
-            self.delivery_pool.submit(self.run_jobs, jobs)
+            self.delivery_pool.submit(self.start_jobs, jobs)
         return result
 
-    def run_jobs(self, ids: list[int] | None = None, limit: int = due.BATCH) -> int:
-        """Claim the due timed jobs (only `ids`, when given) and do each in its own transaction. Returns how
-        many were done. The scheduler calls it every tick; `Runtime.run` right after a commit that started
-        some (`due.start_after_commit`)."""
+    def run_jobs(self, limit: int = due.BATCH) -> int:
+        """Claim the due timed jobs and do each in its own transaction (the scheduler's tick). Returns how
+        many were done."""
         handlers = timed_handlers(self.domains)
         with self.write_lock, self.sessions() as session:
-            claimed = due.claim_due(session, due.TimedJob, self.clock.now(), ids=ids, limit=limit)
+            claimed = due.claim_due(session, due.TimedJob, self.clock.now(), limit=limit)
         return sum(self.run_job(handlers, job_id, lease) for job_id, lease in claimed)
+
+    def start_jobs(self, ids: list[int]) -> int:
+        """Do the jobs a transaction just started (`due.start_after_commit`), each taken and done in one
+        transaction of its own: one commit, where a claim then the work would take two. One that fails, or
+        that a replica's tick holds, stays due for the scheduler (which counts attempts and backs off)."""
+        handlers = timed_handlers(self.domains)
+        done = 0
+        for job_id in ids:
+            try:
+                done += self.run(
+                    _do_started_job, job_id=job_id, handlers=handlers, org=self.org, calendar=self.calendar
+                )
+            except Exception:
+                log.warning(
+                    "timed job %s failed right after it was started; the scheduler retries it", job_id
+                )
+        return done
 
     def run_job(self, handlers: dict[str, Callable[..., None]], job_id: int, lease: datetime) -> bool:
         """One claimed job, in its own transaction; a failure is retried later with backoff."""
@@ -156,6 +172,18 @@ def _do_job(
         return False
     handler(session=session, now=now, job=job, **context)
     due.complete_job(session, job.id, lease, now)
+    return True
+
+
+def _do_started_job(
+    *, session: Session, now: datetime, job_id: int, handlers: dict[str, Callable[..., None]], **context: Any
+) -> bool:
+    row = due.take_due(session, due.TimedJob, job_id, now)
+    handler = handlers.get(row.kind) if row is not None else None
+    if row is None or handler is None:  # done, held by a tick, or unknown: the scheduler's path decides
+        return False
+    handler(session=session, now=now, job=due.job_view(row), **context)
+    row.due_at, row.done_at, row.outcome, row.last_error = None, now, "done", None
     return True
 
 
