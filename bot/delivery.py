@@ -169,8 +169,10 @@ class Delivery:
         clock: Clock,
         renderers: dict[str, CardRenderer],
         write_lock: AbstractContextManager[Any] | None = None,
+        quiet: Callable[[], None] = lambda: None,
     ):
         self.factory = factory
+        self.quiet = quiet  # waits (briefly) for a moment when no request is being answered
         self.door = door
         self.clock = clock
         self.renderers = renderers
@@ -179,6 +181,7 @@ class Delivery:
     # ----- entry points
     def deliver(self, card_ids: Iterable[int] = (), message_ids: Iterable[int] = ()) -> int:
         """Send what one transaction queued, right after its commit. Failures stay due for later."""
+        self.quiet()
         return self._send_claimed(
             self._claim_cards(list(card_ids)), self._claim(OutboxMessage, list(message_ids))
         )
