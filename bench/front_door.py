@@ -8,10 +8,10 @@ Three targets, one after the other, each served by waitress with the same number
 Each gets the same requests from --senders concurrent senders (a separate process, one keep-alive
 connection each), against the Slack stand-in (a third process) with --fail-rate of its calls failing:
 --requests signed `/flag` on distinct posts, then a Claim and a Release click on each of those flags, then
-as many `/policy` questions. It prints p50, p99 and requests per second of each, and the ratio of Flagpost's
-p50 and p99 to the reference's. Then, on each database, the reliability burst: --burst flags on 60% as many
-posts while the stand-in fails --fail-rate of its calls; every report must be stored and every post must
-have exactly one card once the retries have run.
+as many `/policy` questions, each kind after --warmup unmeasured ones. It prints p50, p99 and requests per
+second of each, and the ratio of Flagpost's p50 and p99 to the reference's. Then, on each database, the
+reliability burst: --burst flags on 60% as many posts while the stand-in fails --fail-rate of its calls;
+every report must be stored and every post must have exactly one card once the retries have run.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -115,8 +114,8 @@ class BareBolt:
     def settle(self) -> None:
         pass
 
-    def versions(self, count: int) -> dict[int, int]:
-        return dict.fromkeys(range(1, count + 1), 1)
+    def versions(self, first: int, count: int) -> dict[int, int]:
+        return dict.fromkeys(range(first, first + count), 1)
 
     def stop(self) -> None:
         from bot.server import stop_http_server
@@ -183,13 +182,15 @@ class Flagpost:
             due_now = TimedJob.due_at.is_not(None) & (TimedJob.due_at <= self.clock.now())
             return session.scalar(select(func.count()).select_from(TimedJob).where(due_now)) or 0
 
-    def versions(self, count: int) -> dict[int, int]:
+    def versions(self, first: int, count: int) -> dict[int, int]:
+        """The versions of flags `first`… (filed one per post, in order, so their ids are consecutive)."""
         from sqlalchemy import select
 
         from bot.flags.models import Flag
 
         with self.rt.sessions() as session:
-            return dict(session.execute(select(Flag.id, Flag.version).where(Flag.id <= count)).all())  # type: ignore[arg-type]
+            query = select(Flag.id, Flag.version).where(Flag.id >= first, Flag.id < first + count)
+            return dict(session.execute(query).all())  # type: ignore[arg-type]
 
     def stop(self) -> None:
         from bot.server import stop_http_server
@@ -202,7 +203,7 @@ class Flagpost:
 # ----- the requests, the same for every target
 
 
-def flag_requests(count: int, response_url: str) -> list[Request]:
+def flag_requests(count: int, response_url: str, first: int = 0) -> list[Request]:
     return [
         payloads.slash_command(
             "/flag",
@@ -210,7 +211,7 @@ def flag_requests(count: int, response_url: str) -> list[Request]:
             f"U0EMP{i % 50:04d}",
             response_url=response_url,
         )
-        for i in range(count)
+        for i in range(first, first + count)
     ]
 
 
@@ -247,23 +248,25 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
 
 
 def measure(target: Any, senders_pool: Any, args: argparse.Namespace, slack: RemoteStandIn) -> dict:
-    """The four kinds of request against one target, with the stand-in failing --fail-rate of its calls."""
+    """The four kinds of request against one target, with the stand-in failing --fail-rate of its calls:
+    first --warmup of each, unmeasured (a process's first requests compile its queries and fill its pools),
+    then --requests of each, measured."""
     response_url = slack.base + "/response/bench"
-    send: Callable[[list[Request]], dict[str, float]] = lambda requests: summary(  # noqa: E731
-        *senders_pool.apply(send_all, (target.port, requests, args.senders))
-    )
     slack.control("reset")
     slack.control("fail_randomly", rate=args.fail_rate, seed=7)
-    results = {"/flag": send(flag_requests(args.requests, response_url))}
-    target.settle()
-    versions = target.versions(args.requests)
-    results["Claim"] = send(click_requests("flag_claim", versions, response_url))
-    target.settle()
-    versions = target.versions(args.requests)
-    results["Release"] = send(click_requests("flag_release", versions, response_url))
-    target.settle()
-    results["/policy"] = send(policy_requests(args.requests, response_url))
-    target.settle()
+    results: dict[str, dict[str, float]] = {}
+    for count, first, measured in ((args.warmup, 1, False), (args.requests, args.warmup + 1, True)):
+
+        def send(kind: str, requests: list[Request], measured: bool = measured) -> None:
+            latencies, elapsed = senders_pool.apply(send_all, (target.port, requests, args.senders))
+            if measured:
+                results[kind] = summary(latencies, elapsed)
+            target.settle()
+
+        send("/flag", flag_requests(count, response_url, first=first))
+        send("Claim", click_requests("flag_claim", target.versions(first, count), response_url))
+        send("Release", click_requests("flag_release", target.versions(first, count), response_url))
+        send("/policy", policy_requests(count, response_url))
     slack.control("heal")
     return results
 
@@ -318,7 +321,8 @@ def burst(target: Flagpost, senders_pool: Any, args: argparse.Namespace, slack: 
 
 def report(results: dict[str, dict], bursts: dict[str, dict], args: argparse.Namespace, load: tuple) -> None:
     print(
-        f"\n{args.requests} requests of each kind, {args.senders} senders (one connection each), waitress "
+        f"\n{args.requests} requests of each kind after {args.warmup} unmeasured, {args.senders} senders "
+        f"(one connection each), waitress "
         f"with {args.threads} threads, {int(args.fail_rate * 100)}% of Slack calls failing; "
         f"load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)"
     )
@@ -360,6 +364,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="waitress threads, for every target")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--burst", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=100, help="unmeasured requests of each kind first")
     parser.add_argument("--fail-rate", type=float, default=0.10)
     parser.add_argument("--only", choices=("sqlite", "postgresql"), help="measure one database only")
     args = parser.parse_args()
