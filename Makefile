@@ -36,7 +36,7 @@ quality: install  ## answer quality on the development question set
 	$(BIN)/flagpost policy eval --ablation
 
 bench: install  ## the benchmarks (set PG=postgresql://... to measure PostgreSQL too)
-	$(BIN)/python bench/flag_intake.py $(if $(PG),--pg $(PG))
+	$(BIN)/python bench/front_door.py $(if $(PG),--pg $(PG))
 	$(BIN)/python bench/policy_search.py
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/adversarial_text.py

@@ -17,6 +17,7 @@ every report must be stored and every post must have exactly one card once the r
 from __future__ import annotations
 
 import argparse
+import gc
 import http.client
 import json
 import multiprocessing
@@ -153,7 +154,9 @@ class Flagpost:
         self.rt = start_runtime(
             settings, org, clock=self.clock, retry_interval=FixedValueRetryIntervalCalculator(0)
         )
-        self.server = make_http_server(self.rt, build_app(self.rt), "127.0.0.1", 0, threads=threads)
+        app = build_app(self.rt)
+        gc.freeze()  # as `flagpost run` does after start-up
+        self.server = make_http_server(self.rt, app, "127.0.0.1", 0, threads=threads)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         self.port = self.server.effective_port

@@ -103,7 +103,7 @@ class RequestsInFlight:
     Slack needs within 3 seconds, go first, and the cards follow a little behind. Nothing waits forever, and
     what waits is already committed."""
 
-    PATIENCE = 0.2
+    PATIENCE = 0.5
 
     def __init__(self) -> None:
         self._count = 0
