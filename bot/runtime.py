@@ -2,7 +2,8 @@
 delivery, and the list of domains it runs.
 
 Handlers reach services through `Runtime.run`, which gives the service its own session, commits, and then
-delivers what the service queued for Slack. Handlers never open a session themselves.
+delivers what the service queued for Slack and starts the jobs it started (`due.start_after_commit`), after
+a moment when no request is being answered (`RequestsInFlight`). Handlers never open a session themselves.
 """
 
 from __future__ import annotations
@@ -66,10 +67,13 @@ class WriteLock:
         self._turn = threading.Condition()
         self._held = False
         self._urgent = 0
+        self.queued = 0  # threads waiting in turn (the tests look)
 
     def __enter__(self) -> None:
         with self._turn:
+            self.queued += 1
             self._turn.wait_for(lambda: not self._held and not self._urgent)
+            self.queued -= 1
             self._held = True
 
     def __exit__(self, *_: object) -> None:
@@ -105,7 +109,8 @@ class RequestsInFlight:
 
     PATIENCE = 0.5
 
-    def __init__(self) -> None:
+    def __init__(self, patience: float = PATIENCE) -> None:
+        self.patience = patience
         self._count = 0
         self._quiet = threading.Condition()
 
@@ -123,7 +128,7 @@ class RequestsInFlight:
 
     def wait_quiet(self) -> None:
         with self._quiet:
-            self._quiet.wait_for(lambda: self._count == 0, timeout=self.PATIENCE)
+            self._quiet.wait_for(lambda: self._count == 0, timeout=self.patience)
 
 
 @dataclass
