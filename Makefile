@@ -38,7 +38,7 @@ quality: install  ## answer quality: the tuning and held-out splits, and the abl
 	$(BIN)/flagpost policy eval --ablation
 
 bench: install  ## the benchmarks (set PG=postgresql://... to measure PostgreSQL too)
-	$(BIN)/python bench/flag_intake.py $(if $(PG),--pg $(PG))
+	$(BIN)/python bench/front_door.py $(if $(PG),--pg $(PG))
 	$(BIN)/python bench/policy_search.py
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/adversarial_text.py

@@ -3,6 +3,7 @@ listeners of every domain in the runtime's list."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -196,11 +197,15 @@ class GuardedApp:
 
 
 class FlagpostApp(App):
-    """Bolt's App, logging one DEBUG line per handled request: HTTP and Socket Mode both dispatch here."""
+    """Bolt's App, logging one DEBUG line per handled request: HTTP and Socket Mode both dispatch here. It
+    counts the requests being answered (`Runtime.in_flight`): work after the answer gives way to them."""
+
+    in_flight: Any = None
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
-        response = super().dispatch(req)
+        with self.in_flight.answering() if self.in_flight is not None else contextlib.nullcontext():
+            response = super().dispatch(req)
         if request_log.isEnabledFor(logging.DEBUG):
             elapsed = (time.perf_counter() - started) * 1000
             request_log.debug("%s: %s in %.0f ms", describe_request(req.body), response.status, elapsed)
@@ -217,6 +222,7 @@ def build_app(rt: Runtime) -> App:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("flagpost.bolt"),
     )
+    app.in_flight = rt.in_flight
     app.error(build_error_handler(rt))
     # Bolt logs the whole body of a request whose signature fails, at INFO; the front door (bot/server.py)
     # refuses those first, with a short line of its own, and this keeps Bolt quiet should one ever get here.
@@ -255,8 +261,8 @@ def build_app(rt: Runtime) -> App:
         else:  # Socket Mode: no signature to replay (its events are keyed by event_id above)
             next()
             return None
-        with rt.write_lock:
-            first = first_delivery(rt.sessions, key, rt.clock.now(), int(retry) if retry.isdigit() else 0)
+        with rt.write_lock.first():  # before the answer: ahead of the work done after other answers
+            first = first_delivery(rt.engine, key, rt.clock.now(), int(retry) if retry.isdigit() else 0)
         if not first:
             log.info("%s seen before (retry %s): already processed", key[:24], retry[:4])
             return BoltResponse(status=200, body="")

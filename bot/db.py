@@ -64,6 +64,12 @@ def normalize_url(url: str) -> str:
 
 
 SUPPORTED = ("sqlite", "postgresql")
+# Every SQLite commit reaches the disk before it returns (the write-ahead log is fsynced): an acknowledged
+# flag survives a power cut. Said here, not left to the library's build-time default.
+SQLITE_SYNCHRONOUS = "FULL"
+# An execution option: no BEGIN for this SQLite connection, each statement commits on its own (pysqlite's
+# own autocommit, which the "begin" recipe below otherwise replaces).
+NO_BEGIN = "flagpost_no_begin"
 CONNECT_TIMEOUT_SECONDS = 5  # a PostgreSQL that accepts and never answers must not hang every command
 
 
@@ -141,6 +147,7 @@ def _sqlite_events(engine: Engine, url: str) -> None:
         if url not in ("sqlite://", "sqlite:///:memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cursor.close()
         # pysqlite starts transactions itself, late and without savepoints; let SQLAlchemy do it
         # (its documented recipe), so `begin_nested()` is a real savepoint inside one transaction.
@@ -148,7 +155,8 @@ def _sqlite_events(engine: Engine, url: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if not connection.get_execution_options().get(NO_BEGIN):
+            connection.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -179,6 +187,42 @@ def compare_and_set(session: Session, model: type[Any], item_id: int, version: i
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def upsert(session: Session, model: type[Any]) -> Any:
+    """An INSERT that can say `ON CONFLICT … DO UPDATE/NOTHING` and `RETURNING`, in the session's dialect
+    (both SQLite and PostgreSQL have them): one statement where a SELECT, then an INSERT or an UPDATE,
+    would take two and race with a replica doing the same."""
+    return upsert_for(session.get_bind(), model)
+
+
+def upsert_for(bind: Any, model: type[Any]) -> Any:
+    if bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+START_LOCK = 0x53746172  # "Star": the advisory lock replicas take while they start their domains
+
+
+@contextmanager
+def one_replica_at_a_time(engine: Engine, key: int) -> Iterator[None]:
+    """On PostgreSQL, hold an advisory lock (on a connection of its own) for the block: replicas starting
+    together do their start-up work (loading the policies…) one after the other, and the later ones find it
+    done. SQLite serves one process: nothing to take."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            connection.commit()
 
 
 def ping(engine: Engine) -> None:

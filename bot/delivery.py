@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from bot import due
 from bot.clock import Clock
-from bot.db import Base, UTCDateTime
+from bot.db import Base, UTCDateTime, upsert
 from bot.due import DueColumns
 from bot.slack.door import SlackCallFailed, SlackDoor
 
@@ -128,18 +128,13 @@ def queue_message(
 
 def touch_card(
     session: Session, *, item_type: str, item_id: int, channel: str, now: datetime, new: bool = False
-) -> SlackCard:
-    """Create the item's card (`new`: the item was created in this transaction), or mark it changed so
-    it is re-rendered and edited in place."""
-    card = (
-        None
-        if new
-        else session.scalar(
-            select(SlackCard).where(SlackCard.item_type == item_type, SlackCard.item_id == item_id)
-        )
-    )
-    if card is None:
-        card = SlackCard(
+) -> int:
+    """Create the item's card, or mark it changed so it is re-rendered and edited in place: one statement
+    either way, safe when two transactions (or replicas) touch the same card at once. Returns its id.
+    (`new`, kept for the callers that say so, changes nothing.)"""
+    card_id = session.execute(
+        upsert(session, SlackCard)
+        .values(
             item_type=item_type,
             item_id=item_id,
             channel=channel,
@@ -148,22 +143,20 @@ def touch_card(
             attempts=0,
             due_at=now,
         )
-        session.add(card)
-    else:
-        session.execute(
-            update(SlackCard)
-            .where(SlackCard.id == card.id)
-            .values(version=SlackCard.version + 1, due_at=now)
-            .execution_options(synchronize_session=False)
+        .on_conflict_do_update(
+            index_elements=[SlackCard.item_type, SlackCard.item_id],
+            set_={"version": SlackCard.version + 1, "due_at": now},
         )
-    _pending(session)["cards"].append(card)
-    return card
+        .returning(SlackCard.id)
+    ).scalar_one()
+    _pending(session)["cards"].append(card_id)
+    return int(card_id)
 
 
 def take_pending(session: Session) -> tuple[list[int], list[int]]:
     """The ids of the cards and messages this session queued (call after commit)."""
     pending = session.info.pop(PENDING_KEY, None) or {"cards": [], "messages": []}
-    cards = list(dict.fromkeys(card.id for card in pending["cards"]))
+    cards = list(dict.fromkeys(pending["cards"]))
     messages = [message.id for message in pending["messages"]]
     return cards, messages
 
@@ -176,8 +169,10 @@ class Delivery:
         clock: Clock,
         renderers: dict[str, CardRenderer],
         write_lock: AbstractContextManager[Any] | None = None,
+        quiet: Callable[[], None] = lambda: None,
     ):
         self.factory = factory
+        self.quiet = quiet  # waits (briefly) for a moment when no request is being answered
         self.door = door
         self.clock = clock
         self.renderers = renderers
@@ -186,6 +181,7 @@ class Delivery:
     # ----- entry points
     def deliver(self, card_ids: Iterable[int] = (), message_ids: Iterable[int] = ()) -> int:
         """Send what one transaction queued, right after its commit. Failures stay due for later."""
+        self.quiet()
         return self._send_claimed(
             self._claim_cards(list(card_ids)), self._claim(OutboxMessage, list(message_ids))
         )

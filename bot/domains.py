@@ -43,7 +43,8 @@ def start_runtime(settings: Settings, org: Organization, **options: Any) -> Runt
     what the sandbox does with its own settings and clock."""
     db.prepare_database(settings.database_url)
     rt = build_runtime(settings, org, DOMAINS, **options)
-    for domain in rt.domains:
-        if domain.start is not None:
-            domain.start(rt)
+    with db.one_replica_at_a_time(rt.engine, db.START_LOCK):  # two replicas must not both load the policies
+        for domain in rt.domains:
+            if domain.start is not None:
+                domain.start(rt)
     return rt

@@ -83,6 +83,20 @@ def take_claimed(session: Session, model: type[Any], row_id: int, lease: datetim
     return session.scalar(query)
 
 
+def take_due(session: Session, model: type[Any], row_id: int, now: datetime) -> Any | None:
+    """The row, locked for this transaction, if it is due and nobody holds a claim on it; else None. For work
+    done in the same transaction that takes it (a timed job calls no Slack), which needs no lease: a crash
+    rolls both back, and the row is still due."""
+    query = select(model).where(
+        model.id == row_id,
+        model.due_at <= now,
+        or_(model.leased_until.is_(None), model.leased_until < now),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # a replica's tick has it: leave it to them
+    return session.scalar(query)
+
+
 class ClaimLost(Exception):
     """The lease ran out, or the row was cancelled, before the work was recorded: roll the work back."""
 
@@ -180,6 +194,21 @@ def schedule(
     except IntegrityError:
         return None
     return job
+
+
+STARTED_KEY = "flagpost.due.started"
+
+
+def start_after_commit(session: Session, job_id: int) -> None:
+    """Do this job (due now) right after the caller's transaction commits, instead of at the next tick:
+    work moved out of a request's answer still happens at once. If that try fails, or the process dies
+    first, the row is still due and the scheduler does it."""
+    session.info.setdefault(STARTED_KEY, []).append(job_id)
+
+
+def take_started(session: Session) -> list[int]:
+    """The jobs this session asked to start right after its commit (call after commit)."""
+    return list(session.info.pop(STARTED_KEY, None) or [])
 
 
 def cancel(

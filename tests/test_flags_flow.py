@@ -533,3 +533,25 @@ def test_user_text_echoed_in_an_error_is_escaped(bot: BotClient) -> None:
     bot.press(FlagIds.SET_KIND, MODERATOR, selected_option="<!channel>")
     refusal = last_response(bot)
     assert "is not a kind of flag" in refusal and "<!channel>" not in refusal
+
+
+def test_the_work_after_the_answer_is_durable_and_retried(bot: BotClient, mocker) -> None:
+    """The reporter is answered once the report is stored; the rest (audit, routing, the card) is a job. If
+    that job fails right after the answer, it is still due, and the scheduler does it, once."""
+    from bot.due import TimedJob
+    from bot.flags import jobs
+
+    real_route = jobs.route
+    failing = mocker.patch("bot.flags.jobs.route", side_effect=RuntimeError("the directory is down"))
+    answer = file(bot, f"{POST} the false claim that the town sold the arena")
+    assert "F-1" in answer.text and "the directors" in answer.text  # routing is named before it happens
+    assert failing.called and cards(bot) == [] and bot.slack.dms_to(DIRECTOR) == []
+    assert audit_actions(bot) == []  # rolled back with the job, nothing half-done
+    [job] = bot.query(lambda s: s.scalars(select(TimedJob).where(TimedJob.kind == "flags.intake")).all())
+    assert job.due_at is not None and job.done_at is None
+    failing.side_effect = real_route
+    bot.tick()
+    assert len(cards(bot)) == 1 and len(bot.slack.dms_to(DIRECTOR)) == 1
+    assert audit_actions(bot).count("filed") == 1
+    bot.tick(minutes=1)
+    assert len(cards(bot)) == 1 and len(bot.slack.dms_to(DIRECTOR)) == 1

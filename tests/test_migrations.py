@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,7 @@ from sqlalchemy import create_engine, inspect
 
 from bot import db
 from bot.domains import load_models
-from tests.conftest import reset_pg_schema
+from tests.conftest import ROOT, reset_pg_schema
 
 
 def roundtrip(url: str) -> None:
@@ -54,3 +56,19 @@ def test_partial_downgrade_keeps_the_foundation(tmp_path: Path, revision: str) -
     engine = create_engine(url)
     assert "audit_events" in inspect(engine).get_table_names()
     assert "flags" not in inspect(engine).get_table_names()
+
+
+def test_replicas_starting_together_migrate_once(pg_url: str) -> None:
+    """Three processes starting at once on an empty PostgreSQL each run `prepare_database` (as `flagpost run`
+    does): the advisory lock makes them take turns, and the later ones find the schema at the newest revision."""
+    url = reset_pg_schema(pg_url, "flagpost_migrations")
+    code = f"from bot import db; db.prepare_database({url!r})"
+    starts = [
+        subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    errors = [process.communicate(timeout=120)[1] for process in starts]
+    assert [process.returncode for process in starts] == [0, 0, 0], errors
+    engine = create_engine(db.normalize_url(url))
+    assert db.current_revision(engine) == db.head_revision(url)
+    engine.dispose()

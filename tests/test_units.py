@@ -217,3 +217,67 @@ def test_escalation_happens_once() -> None:
 def test_escaping_and_links() -> None:
     assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
     assert link("https://a.b/x|y>z", "F|b <x>") == "<https://a.b/x%7Cy%3Ez|F¦b &lt;x&gt;>"
+
+
+def _until(condition, seconds: float = 5.0) -> None:
+    """Another thread's progress, polled with a deadline (no fixed sleep)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def test_the_sqlite_write_lock_lets_the_few_statements_before_an_answer_go_first() -> None:
+    import threading
+
+    from bot.runtime import WriteLock
+
+    lock, order = WriteLock(), []
+    lock.__enter__()  # a transaction after some answer holds it
+
+    def take(name: str, first: bool) -> None:
+        with lock.first() if first else lock:
+            order.append(name)
+
+    waiting = threading.Thread(target=take, args=("after an answer", False))
+    waiting.start()
+    _until(lambda: lock.queued == 1)  # it is in line before the request arrives
+    urgent = threading.Thread(target=take, args=("before an answer", True))
+    urgent.start()
+    _until(lambda: lock._urgent == 1)
+    lock.__exit__()
+    waiting.join(5)
+    urgent.join(5)
+    assert order == ["before an answer", "after an answer"]
+
+
+def test_work_after_an_answer_waits_for_a_quiet_moment_but_not_forever() -> None:
+    import threading
+    import time
+
+    from bot.runtime import RequestsInFlight
+
+    requests = RequestsInFlight(patience=0.05)
+    with requests.answering():
+        started = time.monotonic()
+        requests.wait_quiet()  # a request is being answered all along: it gives way, then goes ahead
+        assert time.monotonic() - started >= 0.04
+    requests = RequestsInFlight(patience=30)
+    requests.wait_quiet()  # nobody is being answered: at once
+    entered, release = threading.Event(), threading.Event()
+
+    def answer() -> None:
+        with requests.answering():
+            entered.set()
+            release.wait(5)
+
+    answering = threading.Thread(target=answer)
+    answering.start()
+    assert entered.wait(5)
+    threading.Timer(0.01, release.set).start()
+    started = time.monotonic()
+    requests.wait_quiet()
+    assert time.monotonic() - started < 5  # the answer went out, so the work starts (not after 30 s)
+    answering.join(5)

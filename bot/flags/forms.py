@@ -112,8 +112,6 @@ def receipt_text(receipt: FlagReceipt) -> str:
     if r.routed_to:
         told = ", ".join(ROLE_AUDIENCE[role] for role in r.routed_to)
         lines.append(f"I've also told {told} right away ({r.routing_clause}).")
-    if r.similar_ref:
-        lines.append(f"It looks like {r.similar_ref}; the moderators will see both.")
     lines.append("_Please don't reply to the post yourself: the authorized users will (Taber 1.04(i))._")
     return "\n".join(lines)
 

@@ -1,4 +1,5 @@
-"""Filing a flag: one report becomes a flag, or a +1 on the open flag for the same post, in one transaction."""
+"""Filing a flag: one report becomes a flag, or a +1 on the open flag for the same post, in one transaction
+that does only what the reporter's answer needs (`store.file_report`: one round trip on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,17 @@ from datetime import datetime
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import audit, due
+from bot import due
 from bot.calendar import BusinessCalendar
 from bot.config import Organization
-from bot.delivery import touch_card
 from bot.errors import InvalidInput
+from bot.flags import store
 from bot.flags.classify import guess_kind, guess_priority
 from bot.flags.ids import FlagIds
-from bot.flags.models import ITEM, Flag, FlagReport, Kind, Priority, Status
-from bot.flags.routing import ROUTING, route
+from bot.flags.models import Flag, FlagReport, Kind, Priority, Status, flag_ref
+from bot.flags.routing import ROUTING
 from bot.flags.urls import normalize_url, platform_of, validate_url
 from bot.roles import Role
 from bot.slack.text import escape
@@ -41,7 +41,6 @@ class FlagReceipt:
     priority: Priority
     guessed: bool
     deadline_at: datetime
-    similar_ref: str | None
     routed_to: tuple[Role, ...]
     routing_clause: str | None
 
@@ -71,11 +70,8 @@ def parse_priority(value: str | None) -> Priority | None:
         raise InvalidInput(f"“{escape(value or '')}” is not a priority Flagpost knows.") from None
 
 
-def _find_open_by_key(session: Session, key: str) -> Flag | None:
-    return session.scalar(select(Flag).where(Flag.open_url_key == key))
-
-
-def _similar_open_flag(session: Session, note: str, exclude_id: int | None = None) -> int | None:
+def similar_open_flag(session: Session, note: str, exclude_id: int | None = None) -> int | None:
+    """An open flag whose note reads like this one (another link to the same rumour), if any."""
     if len(note) < SIMILAR_NOTE_MIN_LENGTH:
         return None
     rows = session.execute(
@@ -106,7 +102,10 @@ def file_flag(
     source: str = "command",
     note_required: bool = True,
 ) -> FlagReceipt:
-    """File a report. The same post already open gains a reporter instead of a second card."""
+    """File a report: what must be true before the reporter is answered, and nothing more. The report is
+    stored, as a new flag or as a +1 on the open flag for the same post (the database's one-open-flag-per-post
+    rule decides, in the same statement), and a job due now does the rest right after the commit
+    (`jobs.after_filing`): the audit entry, the similar-note check, routing, the card."""
     chosen_kind = parse_kind(kind)
     chosen_priority = parse_priority(priority)
     text = clean_note(note, field=FlagIds.NOTE_BLOCK, required=note_required)
@@ -115,109 +114,40 @@ def file_flag(
     else:
         checked_url = validate_url(url or "", field=FlagIds.URL_BLOCK)
         key = normalize_url(checked_url)
-
-    if key is not None:
-        existing = _find_open_by_key(session, key)
-        if existing is not None:
-            return _add_report(session, org, existing, now, reporter, text, checked_url, source)
-
+    # The guess is pure and takes microseconds; the receipt names the kind, and who is told because of it.
     guessed = chosen_kind is None
     final_kind = chosen_kind or guess_kind(text)
-    final_priority = chosen_priority or guess_priority(text, final_kind)
-    flag = Flag(
+    flag = store.FlagRow(
         url=checked_url,
         open_url_key=key,
         platform=platform_of(checked_url) if checked_url else "Slack",
         kind=final_kind,
-        priority=final_priority,
+        priority=chosen_priority or guess_priority(text, final_kind),
         kind_guessed=guessed,
-        status=Status.OPEN,
         created_by=reporter,
         created_at=now,
         deadline_at=calendar.add_business_hours(now, org.flag_deadline_business_hours),
-        similar_to_id=_similar_open_flag(session, text),
-        version=1,
     )
-    flag.reports.append(
-        FlagReport(reporter=reporter, note=text, url=checked_url, source=source, reported_at=now)
-    )
-    try:
-        with session.begin_nested():  # the same post filed by someone else a moment ago: become a +1
-            session.add(flag)
-    except IntegrityError:
-        existing = _find_open_by_key(session, key or "")
-        if existing is None:
-            raise
-        return _add_report(session, org, existing, now, reporter, text, checked_url, source)
-
-    audit.record(
-        session,
-        at=now,
-        actor=reporter,
-        action="filed",
-        item_type=ITEM,
-        item_id=flag.id,
-        kind=flag.kind,
-        priority=flag.priority,
-        url=checked_url,
-        source=source,
-        guessed=guessed,
-    )
-    routed = route(session, org, flag, now, text)
-    due.schedule(session, kind="flags.filed", due_at=now, now=now, item_type=ITEM, item_id=flag.id)
-    touch_card(
-        session, item_type=ITEM, item_id=flag.id, channel=org.channels["moderation"], now=now, new=True
-    )
-    similar = session.get(Flag, flag.similar_to_id) if flag.similar_to_id else None
+    # What the audit entry will say of the filing, as it was at this moment.
+    facts = {
+        "reporter": reporter,
+        "source": source,
+        "kind": flag.kind,
+        "priority": flag.priority,
+        "guessed": guessed,
+    }
+    stored = store.file_report(session, flag, reporter=reporter, note=text, source=source, payload=facts)
+    due.start_after_commit(session, stored.job_id)
+    routed = () if stored.merged or final_kind not in ROUTING else ROUTING[final_kind][0]
     return FlagReceipt(
-        flag_id=flag.id,
-        ref=flag.ref,
-        merged=False,
-        reporter_count=1,
-        kind=final_kind,
-        priority=final_priority,
-        guessed=guessed,
-        deadline_at=flag.deadline_at,
-        similar_ref=similar.ref if similar else None,
+        flag_id=stored.flag_id,
+        ref=flag_ref(stored.flag_id),
+        merged=stored.merged,
+        reporter_count=stored.reporter_count,
+        kind=Kind(stored.kind),
+        priority=Priority(stored.priority),
+        guessed=guessed and not stored.merged,
+        deadline_at=stored.deadline_at,
         routed_to=routed,
         routing_clause=ROUTING[final_kind][1] if routed else None,
-    )
-
-
-def _add_report(
-    session: Session,
-    org: Organization,
-    flag: Flag,
-    now: datetime,
-    reporter: str,
-    note: str,
-    url: str | None,
-    source: str,
-) -> FlagReceipt:
-    flag.reports.append(FlagReport(reporter=reporter, note=note, url=url, source=source, reported_at=now))
-    flag.version += 1
-    session.flush()
-    audit.record(
-        session,
-        at=now,
-        actor=reporter,
-        action="reported_again",
-        item_type=ITEM,
-        item_id=flag.id,
-        source=source,
-        reporters=len(flag.reporters),
-    )
-    touch_card(session, item_type=ITEM, item_id=flag.id, channel=org.channels["moderation"], now=now)
-    return FlagReceipt(
-        flag_id=flag.id,
-        ref=flag.ref,
-        merged=True,
-        reporter_count=len(flag.reporters),
-        kind=Kind(flag.kind),
-        priority=Priority(flag.priority),
-        guessed=False,
-        deadline_at=flag.deadline_at,
-        similar_ref=None,
-        routed_to=(),
-        routing_clause=None,
     )

@@ -1,7 +1,10 @@
 """The flags domain's timed work, each a `due_at` row run once across replicas:
 
-- `flags.filed`, due the moment a flag is filed: an urgent flag pages on call after hours, or @-mentions
-  the moderators in business hours; and the flag's deadline reminders are scheduled;
+- `flags.intake`, due the moment a flag is filed and started right after that commit: what the reporter's
+  answer did not wait for (the audit entry, the similar-note check, routing, the card); it schedules
+- `flags.filed`, due at once, done at the next tick (the card is posted by then): an urgent flag pages on
+  call after hours, or @-mentions the moderators in business hours; and the deadline reminders are scheduled;
+- `flags.reported_again`, the same for a +1: the audit entry, and the card redrawn;
 - `flags.became_urgent`, due at once when a correction makes an unclaimed flag urgent: the same alert or page;
 - `flags.deadline_reminder` at 75% of the deadline (in business time), threaded on the card, if unclaimed;
 - `flags.overdue` at the deadline: the owner and the directors are told once, and the card shows it;
@@ -23,15 +26,18 @@ from bot.calendar import BusinessCalendar
 from bot.config import Organization
 from bot.delivery import SlackCard, queue_message, touch_card
 from bot.flags.blocks import LINE_LINK_BUDGET, flag_line, where
+from bot.flags.intake import similar_open_flag
 from bot.flags.models import ITEM, KIND_LABELS, PRIORITY_LABELS, Flag, Kind, Priority, Status
 from bot.flags.paging import page_flag
+from bot.flags.routing import route
+from bot.flags.store import INTAKE, REPORTED_AGAIN
 from bot.flags.urgency import AFTER_HOURS, BECAME_URGENT, urgency
 from bot.oncall.paging import NobodyToPage
 from bot.roles import Role
 from bot.slack import blocks as bk
 from bot.slack.text import escape, slack_date
 
-FILED = "flags.filed"
+FILED = "flags.filed"  # scheduled by earlier versions; `after_filing` now ends with the same work
 REMIND = "flags.deadline_reminder"
 OVERDUE = "flags.overdue"
 REVIEW = "flags.daily_review"
@@ -103,6 +109,55 @@ def _alert_or_page(
         _alert_moderators(
             session, now, org, flag, clause, " Nobody is on call to page (`[oncall] rotation`)."
         )
+
+
+def after_filing(
+    *, session: Session, now: datetime, org: Organization, calendar: BusinessCalendar, job: due.Job, **_: Any
+) -> None:
+    """What follows the answer to a new flag (`intake.file_flag`), at once and in one transaction: the audit
+    entry, the similar-note check, the audiences the policy names (routing), the card; and `flags.filed`
+    (`on_filed`: deadline reminders, and a page or an @-mention if it is urgent) for the next tick."""
+    flag = _flag(session, job)
+    if flag is None:
+        return
+    facts = job.payload
+    audit.record(
+        session,
+        at=flag.created_at,
+        actor=flag.created_by,
+        action="filed",
+        item_type=ITEM,
+        item_id=flag.id,
+        kind=facts.get("kind", flag.kind),
+        priority=facts.get("priority", flag.priority),
+        url=flag.url,
+        source=facts.get("source"),
+        guessed=facts.get("guessed", flag.kind_guessed),
+    )
+    note = flag.reports[0].note if flag.reports else ""
+    flag.similar_to_id = similar_open_flag(session, note, exclude_id=flag.id)
+    route(session, org, flag, now, note)
+    touch_card(session, item_type=ITEM, item_id=flag.id, channel=org.channels["moderation"], now=now)
+    # At the next tick, as before: by then the card is posted, so an urgent flag's alert is in its thread.
+    due.schedule(session, kind=FILED, due_at=now, now=now, item_type=ITEM, item_id=flag.id)
+
+
+def after_report(*, session: Session, now: datetime, org: Organization, job: due.Job, **_: Any) -> None:
+    """What follows the answer to a +1: the audit entry, and the card shows the new reporter."""
+    flag = _flag(session, job)
+    if flag is None:
+        return
+    audit.record(
+        session,
+        at=job.due_at,
+        actor=job.payload.get("reporter", audit.SYSTEM_ACTOR),
+        action="reported_again",
+        item_type=ITEM,
+        item_id=flag.id,
+        source=job.payload.get("source"),
+        reporters=len(flag.reporters),
+    )
+    touch_card(session, item_type=ITEM, item_id=flag.id, channel=org.channels["moderation"], now=now)
 
 
 def _alert_moderators(
@@ -231,6 +286,8 @@ def daily_review(*, session: Session, now: datetime, org: Organization, **_: Any
 
 
 TIMED = {
+    INTAKE: after_filing,
+    REPORTED_AGAIN: after_report,
     FILED: on_filed,
     BECAME_URGENT: on_became_urgent,
     REMIND: remind,

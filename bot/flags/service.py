@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import audit
 from bot.config import Organization
@@ -97,8 +98,11 @@ def _transition(
         session.expire_all()
         transitions.check(get_flag(session, flag_id), action)  # raises the refusal that fits the new state
         raise Conflict(f"{flag_ref(flag_id)} changed while you clicked; look at the card again.")
-    session.expire(flag)
-    return get_flag(session, flag_id)
+    # The row is now exactly what the UPDATE that matched this version wrote: say so to the session instead
+    # of reading the flag and its reports again (two queries fewer on every click).
+    for key, value in {**values, "version": flag.version + 1}.items():
+        set_committed_value(flag, key, value)
+    return flag
 
 
 def _changed(

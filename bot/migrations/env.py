@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import engine_from_config, pool, text
 
 from bot.db import Base, UTCDateTime
 from bot.domains import load_models
@@ -11,6 +11,7 @@ from bot.domains import load_models
 load_models()
 
 config = context.config
+MIGRATION_LOCK = 0x466C6167  # "Flag": the advisory lock taken while migrating PostgreSQL
 target_metadata = Base.metadata
 
 
@@ -46,6 +47,11 @@ def run_migrations_online() -> None:
             render_item=render_item,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together all migrate: one at a time. The lock is held until this
+                # transaction commits, and Alembic reads the schema's revision only after taking it, so the
+                # next one finds the work done.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             context.run_migrations()
 
 
