@@ -14,7 +14,7 @@ from bot.flags.ids import FlagIds
 from bot.oncall.ids import OncallIds
 from bot.oncall.models import Page, PageStatus
 from bot.scheduler import _run_one, run_timed_jobs
-from tests.conftest import CAO, COMMS, DIRECTOR, EMPLOYEE, MODERATOR, MODERATOR_2
+from tests.conftest import CAO, COMMS, DIRECTOR, EMPLOYEE, EMPLOYEE_2, MODERATOR, MODERATOR_2
 from tests.harness import BotClient
 from tests.oncall_helpers import (
     HACKED,
@@ -276,3 +276,14 @@ def test_raising_the_priority_in_business_hours_alerts_the_moderators_on_the_car
     thread = [c for c in bot.slack.of("chat.postMessage") if c.get("thread_ts")]
     assert any(":rotating_light: F-1 needs a moderator now" in c.all_text() for c in thread)
     assert pages_to(bot.slack, COMMS) == []
+
+
+def test_the_reporter_of_an_urgent_flag_hears_who_is_being_woken(bot: BotClient) -> None:
+    at(bot, SUNDAY_0345)
+    text = bot.command("/flag", HACKED, EMPLOYEE).text
+    assert "the person on call is being paged now (Taber 1.04(i))" in text
+    assert "I've also told the CAO, IT and Communications right away" in text
+    assert "being paged" not in bot.command("/flag", QUESTION, EMPLOYEE).text  # not urgent: nobody woken
+    at(bot, local(2026, 11, 23, 10, 0))  # Monday morning
+    text = bot.command("/flag", HACKED.replace("posts/", "posts/9"), EMPLOYEE_2).text
+    assert "the moderators are being alerted on its card now" in text

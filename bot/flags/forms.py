@@ -94,6 +94,11 @@ def resolve_modal(flag: Flag) -> dict[str, Any]:
     )
 
 
+def and_list(items: list[str]) -> str:
+    """ "IT", "IT and the CAO", "IT, Communications and the CAO"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def receipt_text(receipt: FlagReceipt) -> str:
     """What the reporter reads right after flagging, in a few lines for a phone screen."""
     r = receipt
@@ -110,8 +115,14 @@ def receipt_text(receipt: FlagReceipt) -> str:
             f"The moderators will pick it up; the deadline to respond is {slack_date(r.deadline_at)}.",
         ]
     if r.routed_to:
-        told = ", ".join(ROLE_AUDIENCE[role] for role in r.routed_to)
+        told = and_list([ROLE_AUDIENCE[role] for role in r.routed_to])
         lines.append(f"I've also told {told} right away ({r.routing_clause}).")
+    if r.wakes == "on call":
+        lines.append(
+            ":rotating_light: It's urgent and after hours, so the person on call is being paged now (Taber 1.04(i))."
+        )
+    elif r.wakes:
+        lines.append(":rotating_light: It's urgent, so the moderators are being alerted on its card now.")
     lines.append("_Please don't reply to the post yourself: the authorized users will (Taber 1.04(i))._")
     return "\n".join(lines)
 

@@ -19,6 +19,7 @@ from bot.flags.classify import guess_kind, guess_priority
 from bot.flags.ids import FlagIds
 from bot.flags.models import Flag, FlagReport, Kind, Priority, Status, flag_ref
 from bot.flags.routing import ROUTING
+from bot.flags.urgency import urgency_of
 from bot.flags.urls import normalize_url, platform_of, validate_url
 from bot.roles import Role
 from bot.slack.text import escape
@@ -43,6 +44,7 @@ class FlagReceipt:
     deadline_at: datetime
     routed_to: tuple[Role, ...]
     routing_clause: str | None
+    wakes: str = ""  # a new urgent flag: "on call" is paged (after hours) or "the moderators" alerted
 
 
 def clean_note(note: str | None, field: str | None = None, required: bool = True) -> str:
@@ -150,4 +152,12 @@ def file_flag(
         deadline_at=stored.deadline_at,
         routed_to=routed,
         routing_clause=ROUTING[final_kind][1] if routed else None,
+        wakes=_who_is_woken(calendar, now, stored, merged=stored.merged),
     )
+
+
+def _who_is_woken(calendar: BusinessCalendar, now: datetime, stored: store.StoredReport, merged: bool) -> str:
+    """What the flags.filed job will do about a new urgent flag, so the reporter knows help is coming."""
+    if merged or urgency_of(Kind(stored.kind), Priority(stored.priority)) is None:
+        return ""
+    return "the moderators" if calendar.is_business_time(now) else "on call"

@@ -24,7 +24,11 @@ URGENT: dict[Kind | Priority, str] = {
 
 def urgency(flag: Flag) -> str | None:
     """The clause that makes this flag urgent, or None when it can wait for business hours."""
-    for reason in (Kind(flag.kind), Priority(flag.priority)):
+    return urgency_of(Kind(flag.kind), Priority(flag.priority))
+
+
+def urgency_of(kind: Kind, priority: Priority) -> str | None:
+    for reason in (kind, priority):
         if reason in URGENT:
             return URGENT[reason]
     return None
