@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/cold_start.py [--runs 15] [--flagpost .venv/bin/flagpost]
 
-Targets: `flagpost --help` under 0.3 s and `flagpost policy ask` under 0.5 s. It runs the installed command in
+Targets: `flagpost --help` under 0.3 s, `flagpost policy ask` under 1.5 s with the model and under 0.5 s with
+`--lexical`. It runs the installed command in
 an empty temporary directory (an embedded database there, prepared once before timing, as a second run of
 `policy ask` finds it) and prints, per command, the fastest and the median wall-clock time, and the median
 CPU time (user + system) of the process. On a shared machine the wall clock includes waiting for a core;
@@ -27,8 +28,11 @@ COMMANDS = {
     "flagpost --version": ["--version"],
     "flagpost policy ask": ["policy", "ask", QUESTION],
     "flagpost policy ask --json": ["policy", "ask", QUESTION, "--json", "-k", "5"],
+    "flagpost policy ask --lexical": ["policy", "ask", QUESTION, "--lexical"],
 }
-TARGETS = {"flagpost --help": 0.3, "flagpost policy ask": 0.5}
+# `policy ask` loads the sentence-embedding model when it is installed (issue 12: under 1.5 s with it,
+# under 0.5 s with --lexical).
+TARGETS = {"flagpost --help": 0.3, "flagpost policy ask": 1.5, "flagpost policy ask --lexical": 0.5}
 
 
 def run_once(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
