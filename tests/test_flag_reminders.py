@@ -19,11 +19,13 @@ def channel_texts(bot: BotClient, words: str) -> list:
     return [call for call in bot.slack.messages_to(MODERATION) if words in str(call.get("text"))]
 
 
-def card_of(bot: BotClient, ref: str) -> str:
+def latest_card(bot: BotClient, ref: str):  # -> the recorded stand-in call
     shown = bot.slack.of("chat.postMessage") + bot.slack.of("chat.update")
-    return [c for c in shown if c.get("channel") == MODERATION and f"{ref} ·" in str(c.get("text"))][
-        -1
-    ].all_text()
+    return [c for c in shown if c.get("channel") == MODERATION and f"{ref} ·" in str(c.get("text"))][-1]
+
+
+def card_of(bot: BotClient, ref: str) -> str:
+    return latest_card(bot, ref).all_text()
 
 
 def test_an_unclaimed_flag_is_reminded_at_75_percent_on_its_cards_thread(bot: BotClient) -> None:
@@ -106,8 +108,9 @@ def test_the_daily_review_lists_open_items_oldest_first_with_owners_and_deadline
     bot.tick(minutes=5)
     bot.command("/flag", THIRD, EMPLOYEE)
     bot.tick()
-    bot.press(FlagIds.CLAIM, MODERATOR, bot.slack.messages_to(MODERATION)[1])  # F-2
-    bot.press(FlagIds.RESOLVE, MODERATOR, bot.slack.messages_to(MODERATION)[2])  # F-3
+    bot.press(FlagIds.SET_PRIORITY, MODERATOR, latest_card(bot, "F-2"), selected_option="emergency")
+    bot.press(FlagIds.CLAIM, MODERATOR, latest_card(bot, "F-2"))
+    bot.press(FlagIds.RESOLVE, MODERATOR, latest_card(bot, "F-3"))
     bot.submit(bot.last_view(), {FlagIds.OUTCOME_BLOCK: "answered"}, MODERATOR)
     assert channel_texts(bot, "Daily review") == []  # Tuesday's review was before Flagpost started
     at(bot, local(2026, 11, 18, 8, 29))
@@ -119,6 +122,8 @@ def test_the_daily_review_lists_open_items_oldest_first_with_owners_and_deadline
     assert "Taber 1.04(q)" in text and "2 open items, oldest first" in text
     assert text.index("*F-1*") < text.index("*F-2*") and "*F-3*" not in text
     assert "_unclaimed_" in text and "<@U0MOD0001>" in text and "due <!date^" in text
+    assert "*F-2* Public question · :rotating_light: Emergency" in text  # the priority that goes first
+    assert ":rotating_light:" not in text.split("*F-2*")[0]  # F-1 is not urgent
     bot.tick(hours=3)
     assert len(channel_texts(bot, "Daily review")) == 1
 

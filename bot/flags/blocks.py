@@ -184,6 +184,9 @@ def status_line(flag: Flag) -> str:
 # ----- App Home
 
 
+PRIORITY_FIRST = (Priority.EMERGENCY, Priority.TIME_SENSITIVE)  # Taber 1.04(r)(i),(ii): shown on every line
+
+
 def flag_line(flag: Flag) -> str:
     status = Status(flag.status)
     who = f" · <@{flag.assignee}>" if status is Status.CLAIMED else ""
@@ -191,7 +194,14 @@ def flag_line(flag: Flag) -> str:
         who = f" · {OUTCOME_LABELS[Outcome(flag.outcome)].text}"
     due = f" · due {slack_date(flag.deadline_at)}" if status is not Status.RESOLVED else ""
     kind = escape(KIND_LABELS[Kind(flag.kind)].text)
-    return f"{STATUS_EMOJI[status]} *{flag.ref}* {kind} · {where(flag, LINE_LINK_BUDGET)}{who}{due}"
+    place = where(flag, LINE_LINK_BUDGET)
+    return f"{STATUS_EMOJI[status]} *{flag.ref}* {kind}{priority_mark(flag)} · {place}{who}{due}"
+
+
+def priority_mark(flag: Flag) -> str:
+    """ " · :rotating_light: Emergency" on a list line, for the priorities that go first; else nothing."""
+    priority = Priority(flag.priority)
+    return f" · :rotating_light: {PRIORITY_LABELS[priority]}" if priority in PRIORITY_FIRST else ""
 
 
 def _lines_in_sections(lines: list[str]) -> list[Block]:

@@ -25,7 +25,7 @@ from bot import audit, due
 from bot.calendar import BusinessCalendar
 from bot.config import Organization
 from bot.delivery import SlackCard, queue_message, touch_card
-from bot.flags.blocks import LINE_LINK_BUDGET, flag_line, where
+from bot.flags.blocks import LINE_LINK_BUDGET, flag_line, priority_mark, where
 from bot.flags.intake import similar_open_flag
 from bot.flags.models import ITEM, KIND_LABELS, PRIORITY_LABELS, Flag, Kind, Priority, Status
 from bot.flags.paging import page_flag
@@ -257,7 +257,10 @@ def review_message(flags: list[Flag], now: datetime, total: int) -> tuple[str, l
         late = " · :warning: *overdue*" if flag.deadline_at <= now else ""
         label = escape(KIND_LABELS[Kind(flag.kind)].text)
         place = where(flag, LINE_LINK_BUDGET)  # the line is clipped at 1,000: its link must fit whole
-        lines.append(f"• *{flag.ref}* {label} · {place} · {owner} · due {slack_date(flag.deadline_at)}{late}")
+        mark = priority_mark(flag)
+        lines.append(
+            f"• *{flag.ref}* {label}{mark} · {place} · {owner} · due {slack_date(flag.deadline_at)}{late}"
+        )
     blocks: list[bk.Block] = [bk.section(f"*{title}*")]
     chunk: list[str] = []
     for line in lines:
