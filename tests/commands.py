@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,3 +71,22 @@ def stop(process: subprocess.Popen[str], timeout: float = 15.0) -> str:
     process.terminate()
     _, rest = process.communicate(timeout=timeout)
     return "".join(process.seen) + rest  # type: ignore[attr-defined]
+
+
+def start_bot(env: dict[str, str]) -> tuple[subprocess.Popen[str], threading.Event, list[str]]:
+    """`flagpost run`, not waited for; its log is drained so it never blocks on a full pipe."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True
+    )
+    listening = threading.Event()
+    log: list[str] = []
+
+    def drain() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            log.append(line)
+            if "HTTP on port" in line:
+                listening.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    return process, listening, log

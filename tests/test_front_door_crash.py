@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -29,7 +28,8 @@ from bot.flags.models import FlagReport
 from bot.slack.testkit import payloads
 from bot.slack.testkit.signing import signed_headers
 from bot.slack.testkit.standin import SlackStandIn
-from tests.conftest import EMPLOYEE, ORG_FILE, ROOT
+from tests.commands import start_bot
+from tests.conftest import EMPLOYEE, ORG_FILE
 
 SECRET = "crash-test-secret"
 MODERATION = "C0MODERATE"
@@ -45,20 +45,7 @@ def free_port() -> int:
 @contextmanager
 def running_bot(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
     """`flagpost run`, until it says it listens; its log is drained so it never blocks on a full pipe."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True
-    )
-    listening = threading.Event()
-    log: list[str] = []
-
-    def drain() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            log.append(line)
-            if "HTTP on port" in line:
-                listening.set()
-
-    threading.Thread(target=drain, daemon=True).start()
+    process, listening, log = start_bot(env)
     try:
         assert listening.wait(STARTUP_SECONDS), "".join(log[-20:])
         yield process

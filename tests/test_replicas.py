@@ -13,8 +13,6 @@ import http.client
 import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -34,7 +32,8 @@ from bot.policy.models import PolicyQuestion
 from bot.slack.testkit import payloads
 from bot.slack.testkit.signing import signed_headers
 from bot.slack.testkit.standin import SlackStandIn
-from tests.conftest import DIRECTOR, MODERATOR, MODERATOR_2, ORG_FILE, ROOT, reset_pg_schema
+from tests.commands import start_bot
+from tests.conftest import DIRECTOR, MODERATOR, MODERATOR_2, ORG_FILE, reset_pg_schema
 from tests.test_front_door_crash import SECRET, STARTUP_SECONDS, eventually, free_port
 
 MODERATION = "C0MODERATE"
@@ -65,25 +64,6 @@ class Replica:
             connection.close()
 
 
-def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], threading.Event, list[str]]:
-    """`flagpost run`, not waited for; its log is drained so it never blocks on a full pipe."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True
-    )
-    listening = threading.Event()
-    log: list[str] = []
-
-    def drain() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            log.append(line)
-            if "HTTP on port" in line:
-                listening.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    return process, listening, log
-
-
 @pytest.fixture
 def cluster(pg_url: str) -> Iterator[tuple[list[Replica], SlackStandIn, Any]]:
     url = reset_pg_schema(pg_url, "flagpost_replicas")
@@ -100,7 +80,7 @@ def cluster(pg_url: str) -> Iterator[tuple[list[Replica], SlackStandIn, Any]]:
             "FLAGPOST_ORG": str(ORG_FILE),
         }
         # Both start at once, on an empty database: they migrate one at a time (bot/migrations/env.py).
-        started = [start({**env, "PORT": str(port)}) for port in ports]
+        started = [start_bot({**env, "PORT": str(port)}) for port in ports]
         try:
             for _process, listening, log in started:
                 assert listening.wait(STARTUP_SECONDS), "".join(log[-20:])
