@@ -204,7 +204,7 @@ def priority_mark(flag: Flag) -> str:
     return f" · :rotating_light: {PRIORITY_LABELS[priority]}" if priority in PRIORITY_FIRST else ""
 
 
-def _lines_in_sections(lines: list[str]) -> list[Block]:
+def lines_in_sections(lines: list[str]) -> list[Block]:
     """One line per flag, as many to a section as fit in Slack's 3,000 characters."""
     sections: list[Block] = []
     current: list[str] = []
@@ -225,13 +225,13 @@ def home_flag_blocks(board: list[Flag], mine: list[Flag], is_moderator: bool, us
         unclaimed = sum(1 for flag in board if flag.status == Status.OPEN)
         blocks.append(bk.header(f"On the board: {len(board)} open, {unclaimed} unclaimed"))
         blocks.extend(
-            _lines_in_sections([flag_line(flag) for flag in board[:30]])
+            lines_in_sections([flag_line(flag) for flag in board[:30]])
             or [bk.section("Nothing waits. :tada:")]
         )
         blocks.append(bk.divider())
     blocks.append(bk.header("Your flags"))
     if mine:
-        blocks.extend(_lines_in_sections([flag_line(flag) for flag in mine]))
+        blocks.extend(lines_in_sections([flag_line(flag) for flag in mine]))
     else:
         blocks.append(
             bk.section(

@@ -25,7 +25,7 @@ from bot import audit, due
 from bot.calendar import BusinessCalendar
 from bot.config import Organization
 from bot.delivery import SlackCard, queue_message, touch_card
-from bot.flags.blocks import LINE_LINK_BUDGET, flag_line, priority_mark, where
+from bot.flags.blocks import LINE_LINK_BUDGET, flag_line, lines_in_sections, priority_mark, where
 from bot.flags.intake import similar_open_flag
 from bot.flags.models import ITEM, KIND_LABELS, PRIORITY_LABELS, Flag, Kind, Priority, Status
 from bot.flags.paging import page_flag
@@ -262,13 +262,7 @@ def review_message(flags: list[Flag], now: datetime, total: int) -> tuple[str, l
             f"• *{flag.ref}* {label}{mark} · {place} · {owner} · due {slack_date(flag.deadline_at)}{late}"
         )
     blocks: list[bk.Block] = [bk.section(f"*{title}*")]
-    chunk: list[str] = []
-    for line in lines:
-        if chunk and len("\n".join([*chunk, line])) > 2900:
-            blocks.append(bk.section("\n".join(chunk)))
-            chunk = []
-        chunk.append(bk.clip(line, 1000))
-    blocks.append(bk.section("\n".join(chunk) if chunk else "Nothing is open. :tada:"))
+    blocks += lines_in_sections(lines) if lines else [bk.section("Nothing is open. :tada:")]
     if total > len(flags):
         blocks.append(bk.context(f"…and {total - len(flags)} more, newest last: see App Home for the board."))
     return bk.fallback(title), bk.message_blocks(blocks)
