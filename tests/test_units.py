@@ -11,6 +11,7 @@ from bot.calendar import BusinessCalendar
 from bot.errors import Conflict, InvalidInput
 from bot.flags import transitions
 from bot.flags.classify import guess_kind, guess_priority
+from bot.flags.jobs import review_message
 from bot.flags.models import Flag, Kind, Priority, Status
 from bot.flags.transitions import FlagAction
 from bot.flags.urls import find_url, looks_like_link, normalize_url, platform_of, validate_url
@@ -281,3 +282,24 @@ def test_work_after_an_answer_waits_for_a_quiet_moment_but_not_forever() -> None
     requests.wait_quiet()
     assert time.monotonic() - started < 5  # the answer went out, so the work starts (not after 30 s)
     answering.join(5)
+
+
+def test_the_daily_review_of_many_flags_with_long_links_stays_within_slacks_limits() -> None:
+    now = datetime(2026, 11, 18, 15, 30, tzinfo=ZoneInfo("UTC"))
+    flags = [
+        Flag(
+            id=n,
+            url=f"https://www.facebook.com/town/posts/{n}?" + "x=1&" * 400,
+            platform="Facebook",
+            kind=Kind.QUESTION,
+            priority=Priority.EMERGENCY if n % 2 else Priority.OTHER,
+            status=Status.OPEN,
+            deadline_at=now,
+        )
+        for n in range(1, 51)
+    ]
+    _text, blocks = review_message(flags, now, total=80)
+    sections = [block["text"]["text"] for block in blocks if block["type"] == "section"]
+    assert all(len(text) <= 3000 for text in sections) and len(blocks) <= 50
+    assert sum(text.count("\n• *F-") + text.startswith("• *F-") for text in sections) == 50
+    assert ":rotating_light: Emergency" in sections[1] and "…and 30 more" in str(blocks)
