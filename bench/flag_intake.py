@@ -48,6 +48,19 @@ SECRET = "bench-secret"
 MODERATION = "C0MODERATE"
 
 
+def bench_settings(slack_api_url: str, database_url: str) -> Settings:
+    """The settings every benchmark's bot runs with: the stand-in's API, a signed HTTP front, no Socket Mode."""
+    return Settings(
+        bot_token="xoxb-bench",
+        signing_secret=SECRET,
+        app_token=None,
+        slack_api_url=slack_api_url,
+        database_url=database_url,
+        org_file=Path("x"),
+        port=0,
+    )
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
@@ -143,15 +156,7 @@ def run(kind: str, pg_url: str | None, senders: int, requests: int, burst: int, 
     slack = RemoteStandIn()
     senders_process = multiprocessing.get_context("spawn").Pool(1)
     try:
-        settings = Settings(
-            bot_token="xoxb-bench",
-            signing_secret=SECRET,
-            app_token=None,
-            slack_api_url=slack.api_url,
-            database_url=url,
-            org_file=Path("x"),
-            port=0,
-        )
+        settings = bench_settings(slack.api_url, url)
         rt = build_runtime(
             settings, org, DOMAINS, clock=clock, retry_interval=FixedValueRetryIntervalCalculator(0)
         )

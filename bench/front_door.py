@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.flag_intake import MODERATION, SECRET, RemoteStandIn, percentile, prepare_database  # noqa: E402
+from bench.flag_intake import MODERATION, SECRET, RemoteStandIn, bench_settings, percentile, prepare_database  # noqa: E402
 from bot.slack.testkit import payloads  # noqa: E402
 from bot.slack.testkit.signing import signed_headers  # noqa: E402
 
@@ -134,22 +134,14 @@ class Flagpost:
 
         from bot.app import build_app
         from bot.clock import FrozenClock
-        from bot.config import Settings, load_organization
+        from bot.config import load_organization
         from bot.domains import start_runtime
         from bot.server import make_http_server
 
         self.name = f"Flagpost on {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}"
         url = prepare_database(kind, pg_url, workdir)
         self.clock = FrozenClock(datetime(2026, 11, 17, 17, 0, tzinfo=UTC))
-        settings = Settings(
-            bot_token="xoxb-bench",
-            signing_secret=SECRET,
-            app_token=None,
-            slack_api_url=slack.api_url,
-            database_url=url,
-            org_file=Path("x"),
-            port=0,
-        )
+        settings = bench_settings(slack.api_url, url)
         org = load_organization(ROOT / "policy_data" / "organization.toml")
         self.rt = start_runtime(
             settings, org, clock=self.clock, retry_interval=FixedValueRetryIntervalCalculator(0)

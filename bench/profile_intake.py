@@ -28,10 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
-from bench.flag_intake import SECRET, RemoteStandIn, prepare_database  # noqa: E402
+from bench.flag_intake import SECRET, RemoteStandIn, bench_settings, prepare_database  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
-from bot.config import Settings, load_organization  # noqa: E402
+from bot.config import load_organization  # noqa: E402
 from bot.domains import start_runtime  # noqa: E402
 from bot.server import make_wsgi_app  # noqa: E402
 from bot.slack.testkit import payloads  # noqa: E402
@@ -77,15 +77,7 @@ def main() -> int:
     slack = RemoteStandIn()
     try:
         url = prepare_database("postgresql" if args.pg else "sqlite", args.pg, Path(tempfile.mkdtemp()))
-        settings = Settings(
-            bot_token="xoxb-bench",
-            signing_secret=SECRET,
-            app_token=None,
-            slack_api_url=slack.api_url,
-            database_url=url,
-            org_file=Path("x"),
-            port=0,
-        )
+        settings = bench_settings(slack.api_url, url)
         org = load_organization(ROOT / "policy_data" / "organization.toml")
         rt = start_runtime(settings, org, clock=FrozenClock(datetime(2026, 11, 17, 17, 0, tzinfo=UTC)))
         rt.executor = InThisThread()  # type: ignore[assignment]
