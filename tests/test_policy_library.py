@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,11 @@ def test_policy_import_writes_into_the_organisations_own_folder_and_reindexes(tm
     assert result.returncode == 0, result.stderr
     assert "1 clauses" in result.stdout
     assert (tmp_path / "ours" / "rules.json").exists()
+    # the town names its rules its own, as the README says: they come first, before the shipped documents
+    # whose curated exemplars would otherwise lift their password clauses above it
+    org = (ROOT / "policy_data" / "organization.toml").read_text(encoding="utf-8")
+    (tmp_path / "org.toml").write_text(re.sub(r"own_documents = \[[^]]*\]", 'own_documents = ["rules"]', org))
+    own["FLAGPOST_ORG"] = str(tmp_path / "org.toml")
     answer = json.loads(
         flagpost("policy", "ask", "password every 90 days", "--json", cwd=tmp_path, **own).stdout
     )

@@ -12,7 +12,15 @@ import pytest
 
 from bot.policy import SHIPPED_CLAUSES, embedding
 from bot.policy.blocks import answer_message
-from bot.policy.curated import TUNING_FILES, curated_exemplars, load_questions, tuning_questions
+from bot.policy.curated import (
+    ACROSS_DOCUMENTS,
+    ONE_DOCUMENT,
+    TUNING_FILES,
+    curated_exemplars,
+    load_questions,
+    ranked_questions,
+    tuning_questions,
+)
 from bot.policy.embedding import (
     Embedder,
     VectorCache,
@@ -142,20 +150,28 @@ def test_a_question_naming_a_town_is_answered_from_that_towns_policy(
 
 
 def test_fused_search_meets_its_floor_on_the_tuning_split(fused: Searcher) -> None:
-    report = evaluate(fused, tuning_questions(), leave_one_out=True)
+    report = evaluate(fused, ranked_questions(), leave_one_out=True)
     assert report.answerable >= 150 and report.unanswerable >= 15
-    assert report.hit1 >= 0.68 and report.hit3 >= 0.80  # measured 0.706 and 0.838 (README)
-    assert report.refused_share >= 0.9 and report.answered_confidently >= 0.9
+    assert report.hit1 >= 0.8 and report.hit3 >= 0.9  # measured 0.844 and 0.931 (README)
+    assert report.refused_share >= 0.75 and report.answered_confidently >= 0.95
+
+
+def test_exemplar_files_are_scored_within_their_document(fused: Searcher) -> None:
+    exemplar_files = [q for q in tuning_questions() if q.labelled == ONE_DOCUMENT]
+    assert len(exemplar_files) >= 1000 and {q.kind for q in exemplar_files} >= {"situational", "unanswerable"}
+    report = evaluate(fused, exemplar_files[::10], leave_one_out=True)
+    assert report.hit1 >= 0.4  # measured 0.543 on them all (README)
+    assert {q.labelled for q in ranked_questions()} == {ACROSS_DOCUMENTS}
 
 
 def test_lexical_search_meets_its_floor_on_the_tuning_split(lexical: Searcher) -> None:
-    report = evaluate(lexical, tuning_questions())
+    report = evaluate(lexical, ranked_questions())
     assert report.hit1 >= 0.6 and report.hit3 >= 0.75  # measured 0.644 and 0.781 (README)
     assert report.refused_share >= 0.7
 
 
 def test_fusion_beats_each_half_alone_on_the_tuning_split(fused: Searcher) -> None:
-    questions = tuning_questions()
+    questions = ranked_questions()
     both = evaluate(fused.variant(Techniques(exemplars=False)), questions).mrr
     dense_alone = evaluate(fused.variant(Techniques(fusion=False, exemplars=False)), questions).mrr
     bm25_alone = evaluate(fused.variant(Techniques(dense=False)), questions).mrr
@@ -178,6 +194,19 @@ def test_an_exemplar_lifts_its_clause(model: Embedder, clauses: list[SearchClaus
     taught = Searcher(clauses, embedder=model, exemplars=[confirmed])
     assert taught.search(question, k=1).hits[0].clause.key == second
     assert taught.variant(Techniques(exemplars=False)).search(question, k=1).hits[0].clause.key == first
+
+
+def test_a_curated_unanswerable_question_counts_against_answering(
+    model: Embedder, clauses: list[SearchClause]
+) -> None:
+    question = "will the town pay my cell phone bill if I answer the fb page from my own phone"
+    plain = Searcher(clauses, embedder=model).search(question)
+    unanswered = Exemplar("does the town cover my phone plan when I run the rec centre insta from it", None)
+    taught = Searcher(clauses, embedder=model, exemplars=[unanswered]).search(question)
+    assert plain.confident and not taught.confident
+    assert taught.similarity is not None and plain.similarity is not None
+    assert taught.similarity < plain.similarity
+    assert [hit.clause.key for hit in taught.hits] == [hit.clause.key for hit in plain.hits]
 
 
 def test_held_out_questions_are_never_exemplars() -> None:

@@ -160,6 +160,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.policy.curated import ONE_DOCUMENT, UNANSWERABLE
     from bot.policy.evaluation import (
         HEADER,
         ablation,
@@ -167,6 +168,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         evaluate,
         load_questions,
         print_misses,
+        ranked_questions,
         report_row,
         tune,
         tuning_questions,
@@ -182,9 +184,16 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         print(HEADER)
         print(report_row("tuning (leave-one-out)", report))
         return 0
-    tuned = evaluate(index, tuning, leave_one_out=True)
+    tuned = evaluate(index, ranked_questions(), leave_one_out=True)
     print(HEADER)
     print(report_row("tuning (leave-one-out)", tuned))
+    for labelled, name in (
+        (ONE_DOCUMENT, "  exemplar files, within document"),
+        (UNANSWERABLE, "  unanswerable files"),
+    ):
+        questions = [q for q in tuning if q.labelled == labelled]
+        if questions:
+            print(report_row(name, evaluate(index, questions, leave_one_out=True)))
     if not heldout_file.is_file():
         print(f"{heldout_file}: no held-out question file (pass --heldout FILE)")
     else:

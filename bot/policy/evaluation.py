@@ -4,6 +4,8 @@ reported, in aggregate).
 
 The tuning split is the curated set that ships with the bot (`bot/policy/questions/*.toml`: its questions are
 also the curated exemplars); on it each question is scored leave-one-out, so it is never its own exemplar.
+Questions labelled in one document only (the exemplar files) are scored within that document, and the
+ranking weights are chosen on the others, whose answers name every document's answering clause.
 The held-out split is `tests/policy_questions_heldout.toml`, written from the policies alone by someone who
 never saw the search code; its questions never become exemplars.
 """
@@ -14,11 +16,19 @@ import itertools
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.policy.curated import Question, load_questions, resolve, tuning_questions
+from bot.policy.curated import (
+    ACROSS_DOCUMENTS,
+    ONE_DOCUMENT,
+    Question,
+    load_questions,
+    ranked_questions,
+    resolve,
+    tuning_questions,
+)
 from bot.policy.hybrid import Calibration, Searcher, Techniques
 
 HELDOUT_FILE = Path("tests/policy_questions_heldout.toml")
-__all__ = ["Question", "load_questions", "tuning_questions"]
+__all__ = ["Question", "load_questions", "ranked_questions", "tuning_questions"]
 
 
 @dataclass
@@ -46,7 +56,11 @@ def evaluate(index: Searcher, questions: list[Question], leave_one_out: bool = F
     hit1 = hit3 = reciprocal = confident = 0.0
     misses, wrongly = [], []
     for question in answerable:
-        answer = index.search(question.text, k=10, exclude_exemplar=question.text if leave_one_out else None)
+        one_document = question.labelled == ONE_DOCUMENT
+        within = tuple(sorted({key.split("#")[0] for key in question.answers})) if one_document else ()
+        answer = index.search(
+            question.text, k=10, exclude_exemplar=question.text if leave_one_out else None, within=within
+        )
         keys = [hit.clause.key for hit in answer.hits]
         rank = next((i for i, key in enumerate(keys, start=1) if key in question.answers), None)
         hit1 += rank == 1
@@ -113,6 +127,7 @@ ABLATIONS: dict[str, Techniques] = {
     "without dense (BM25F alone)": Techniques(dense=False),
     "without fusion (dense alone)": Techniques(fusion=False),
     "without exemplars": Techniques(exemplars=False),
+    "without unanswerable exemplars": Techniques(unanswered=False),
 }
 
 
@@ -122,29 +137,43 @@ def ablation(index: Searcher, questions: list[Question]) -> list[tuple[str, Repo
 
 
 def tune(index: Searcher, questions: list[Question]) -> tuple[Calibration, Report]:
-    """The fusion and exemplar weights with the best hit@1 (then MRR) on the tuning split, leave-one-out;
-    then the refusal threshold: the highest that still answers ≥ 95% of answerable questions."""
+    """On the tuning split, leave-one-out: the fusion and exemplar weights with the best hit@1 (then MRR) on
+    the questions labelled across documents; then the unanswered weight and refusal threshold that refuse
+    the most unanswerable questions while answering ≥ 95% of answerable ones, on every question."""
+    ranked = [q for q in questions if q.labelled == ACROSS_DOCUMENTS]  # as ranked_questions(), of these
     best: tuple[tuple[float, float], Calibration] | None = None
     for weight, lift, floor in itertools.product(
-        [x / 10 for x in range(11)], [0.0, 0.1, 0.2, 0.3, 0.5], [0.5, 0.6, 0.7]
+        [x / 10 for x in range(3, 10)], [0.0, 0.3, 0.5, 0.8, 1.2, 1.6], [0.4, 0.5, 0.6, 0.7]
     ):
-        calibration = Calibration(weight, lift, floor, index.calibration.refuse_below)
-        report = evaluate(index.variant(calibration=calibration), questions, leave_one_out=True)
+        calibration = Calibration(weight, lift, floor)
+        report = evaluate(index.variant(calibration=calibration), ranked, leave_one_out=True)
         key = (report.hit1, report.mrr)
         if best is None or key > best[0]:
             best = (key, calibration)
     assert best is not None
-    chosen = replace(best[1], refuse_below=refusal_threshold(index.variant(calibration=best[1]), questions))
-    return chosen, evaluate(index.variant(calibration=chosen), questions, leave_one_out=True)
+    refusals = []
+    for share in (0.0, 0.25, 0.5, 0.75, 1.0):
+        trial = index.variant(calibration=replace(best[1], unanswered_weight=share))
+        threshold, refused = refusal_threshold(trial, questions)
+        refusals.append((refused, -share, replace(trial.calibration, refuse_below=threshold)))
+    chosen = max(refusals, key=lambda row: row[:2])[2]
+    return chosen, evaluate(index.variant(calibration=chosen), ranked, leave_one_out=True)
 
 
-def refusal_threshold(index: Searcher, questions: list[Question], answered: float = 0.95) -> float:
+def refusal_threshold(
+    index: Searcher, questions: list[Question], answered: float = 0.95
+) -> tuple[float, float]:
+    """The highest threshold that still answers `answered` of the answerable questions, and the share of
+    unanswerable ones it refuses."""
     documents = sorted({clause.document_id for clause in index.clauses})
-    similarities = []
+    evidence: dict[bool, list[float]] = {True: [], False: []}
     for question in resolve(questions, documents):
-        if question.answers:
-            answer = index.search(question.text, k=1, exclude_exemplar=question.text)
-            similarities.append(answer.similarity or 0.0)
-    similarities.sort()
-    keep = int(len(similarities) * (1 - answered))  # may refuse this many answerable questions
-    return round(max(similarities[keep] - 1e-4, 0.0), 4) if similarities else 0.0
+        answer = index.search(question.text, k=1, exclude_exemplar=question.text)
+        evidence[bool(question.answers)].append(answer.similarity or 0.0)
+    answerable = sorted(evidence[True])
+    if not answerable:
+        return 0.0, 0.0
+    keep = int(len(answerable) * (1 - answered))  # may refuse this many answerable questions
+    threshold = round(answerable[keep] - 1e-4, 4)
+    refused = sum(value < threshold for value in evidence[False]) / max(len(evidence[False]), 1)
+    return threshold, refused

@@ -1,6 +1,8 @@
 """The search the bot runs: route by town, then BM25F and sentence embeddings fused by min–max normalised
-scores, lifted by exemplars (questions people confirmed), refused on the dense cosine of the town-stripped
-question. With no model installed it is BM25F alone, with routing, and the lexical confidence test.
+scores, lifted by exemplars (curated questions and questions people confirmed). It refuses on the dense
+evidence of the town-stripped question: its best cosine with a clause or an exemplar, less a share of its
+cosine with a curated question the policies do not answer. With no model installed it is BM25F alone, with
+routing, and the lexical confidence test.
 
 The weights are chosen on the tuning split (`flagpost policy eval --tune`), never on the held-out split.
 """
@@ -29,18 +31,21 @@ class Techniques:
     dense: bool = True  # off: BM25F alone (the lexical mode)
     fusion: bool = True  # off: the dense score alone
     exemplars: bool = True
+    unanswered: bool = True  # curated questions the policies do not answer count against answering
     normalise: bool = True  # abbreviations spelled out and typos corrected before the model reads it
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """Chosen on the tuning split, leave-one-out (`flagpost policy eval --tune`): the weights with the best
-    hit@1 (then MRR), then the highest refusal threshold that still answers 95% of answerable questions."""
+    """Chosen on the tuning split, leave-one-out (`flagpost policy eval --tune`): the ranking weights with the
+    best hit@1 (then MRR); then the share of the unanswered cosine and the refusal threshold that refuse the
+    most unanswerable questions while still answering 95% of answerable ones."""
 
-    dense_weight: float = 0.7  # fused = w · dense + (1 − w) · BM25F, both min–max normalised
-    exemplar_weight: float = 0.5  # the most an exemplar lifts its clause
-    exemplar_floor: float = 0.7  # an exemplar closer than this cosine starts to lift
-    refuse_below: float = 0.3613  # best dense cosine of the town-stripped question
+    dense_weight: float = 0.6  # fused = w · dense + (1 − w) · BM25F, both min–max normalised
+    exemplar_weight: float = 1.2  # the most an exemplar lifts its clause
+    exemplar_floor: float = 0.5  # an exemplar closer than this cosine starts to lift
+    unanswered_weight: float = 0.5  # evidence = best clause/exemplar cosine − w · best unanswered cosine
+    refuse_below: float = 0.2833  # the evidence below which the question is refused
 
 
 # Each model tier's own, chosen on the tuning split with that model (`FLAGPOST_MODEL=… flagpost policy eval
@@ -56,7 +61,23 @@ CALIBRATIONS = {
 @dataclass(frozen=True)
 class Exemplar:
     text: str
-    clause_key: str  # "document-id#number"
+    clause_key: str | None  # "document-id#number"; None: a question the policies do not answer
+
+
+@dataclass(frozen=True)
+class ExemplarIndex:
+    """The exemplars as the search reads them, swapped in one assignment."""
+
+    answered: list[Exemplar]
+    vectors: np.ndarray  # one row per answered exemplar
+    rows: np.ndarray  # each answered exemplar's clause row
+    unanswered: list[Exemplar]
+    unanswered_vectors: np.ndarray
+
+
+NO_EXEMPLARS = ExemplarIndex(
+    [], np.zeros((0, 1), np.float32), np.zeros(0, np.int64), [], np.zeros((0, 1), np.float32)
+)
 
 
 SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(“\"'])")
@@ -105,7 +126,7 @@ class Searcher:
         self.vectors = clause_vectors
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sentence_lock = threading.Lock()
-        self._exemplars: tuple[list[Exemplar], np.ndarray, np.ndarray] = ([], np.zeros((0, 1)), np.zeros(0))
+        self._exemplars = NO_EXEMPLARS
         self.set_exemplars(exemplars)
 
     @property
@@ -135,40 +156,55 @@ class Searcher:
     # ----- exemplars
     @property
     def exemplars(self) -> list[Exemplar]:
-        return self._exemplars[0]
+        return self._exemplars.answered + self._exemplars.unanswered
 
     def set_exemplars(self, exemplars: Iterable[Exemplar]) -> None:
-        """Replace the exemplars (only those whose clause is in the index count), in one assignment, so a
-        search running meanwhile sees the old set or the new one."""
-        usable = [e for e in exemplars if e.clause_key in self.position]
-        if self.embedder is None or not usable:
-            self._exemplars = (usable, np.zeros((0, 1), dtype=np.float32), np.zeros(0, dtype=np.int64))
+        """Replace the exemplars (an answered one counts only if its clause is in the index), in one
+        assignment, so a search running meanwhile sees the old set or the new one."""
+        given = list(exemplars)
+        answered = [e for e in given if e.clause_key in self.position]
+        unanswered = [e for e in given if e.clause_key is None]
+        if self.embedder is None:
+            self._exemplars = replace(NO_EXEMPLARS, answered=answered, unanswered=unanswered)
             return
         cache = self._cache or VectorCache(self.embedder)
-        vectors = cache.vectors([e.text for e in usable])
-        rows = np.array([self.position[e.clause_key] for e in usable], dtype=np.int64)
-        self._exemplars = (usable, vectors, rows)
+        vectors = cache.vectors([self._as_read(self.route(e.text).question) for e in answered + unanswered])
+        rows = np.array([self.position[str(e.clause_key)] for e in answered], dtype=np.int64)
+        self._exemplars = ExemplarIndex(
+            answered, vectors[: len(answered)], rows, unanswered, vectors[len(answered) :]
+        )
 
-    def _exemplar_lift(self, query: np.ndarray, exclude: str | None) -> np.ndarray | None:
-        exemplars, vectors, rows = self._exemplars
-        if not self.techniques.exemplars or not len(rows):
+    def _exemplar_cosine(self, query: np.ndarray, exclude: str | None) -> np.ndarray | None:
+        """Each clause's best cosine between the question and one of its exemplars (−1: none)."""
+        exemplars = self._exemplars
+        if not self.techniques.exemplars or not len(exemplars.rows):
             return None
-        similarity = vectors @ query
-        if exclude is not None:  # leave-one-out on the tuning split: a question is not its own exemplar
-            for i, exemplar in enumerate(exemplars):
-                if exemplar.text == exclude:
-                    similarity[i] = -1.0
+        similarity = exemplars.vectors @ query
+        _leave_out(similarity, exemplars.answered, exclude)
         best = np.full(len(self.clauses), -1.0, dtype=np.float32)
-        np.maximum.at(best, rows, similarity)
-        floor = self.calibration.exemplar_floor
-        return self.calibration.exemplar_weight * np.clip((best - floor) / (1 - floor), 0.0, 1.0)
+        np.maximum.at(best, exemplars.rows, similarity)
+        return best
+
+    def _unanswered_cosine(self, query: np.ndarray, exclude: str | None) -> float:
+        exemplars = self._exemplars
+        if not (self.techniques.exemplars and self.techniques.unanswered) or not exemplars.unanswered:
+            return 0.0
+        similarity = exemplars.unanswered_vectors @ query
+        _leave_out(similarity, exemplars.unanswered, exclude)
+        return max(float(similarity.max()), 0.0)
 
     # ----- searching
     def route(self, question: str) -> Route:
         return self.router.route(question) if self.techniques.routing else Route((), question)
 
-    def search(self, question: str, k: int = 3, exclude_exemplar: str | None = None) -> Answer:
+    def search(
+        self, question: str, k: int = 3, exclude_exemplar: str | None = None, within: tuple[str, ...] = ()
+    ) -> Answer:
+        """`within`: search these documents as if the question named their town (for scoring questions
+        labelled in one document)."""
         route = self.route(question)
+        if within:
+            route = Route(within, route.question)
         text = route.question
         candidates = (
             np.concatenate([self.rows[d] for d in route.documents])
@@ -179,20 +215,27 @@ class Searcher:
             lexical_scores, terms = self.lexical.scores(text)
             return self._lexical_answer(question, route, candidates, lexical_scores, terms, k)
         assert self.embedder is not None and self.vectors is not None
-        read = self.lexical.normalise(text, self.embedder.knows) if self.techniques.normalise else text
-        query = self.embedder.encode_one(read)
-        # all clauses: the matrix itself (indexing would copy it); one town: its rows only
-        cosine = (self.vectors[candidates] if route.documents else self.vectors) @ query
+        query = self.embedder.encode_one(self._as_read(text))
+        cosine = self._cosine(query, candidates if route.documents else None)
         score = _minmax(cosine)
         all_scores, terms = self.lexical.score_array(text)
+        calibration = self.calibration
         if self.techniques.fusion:
             bm25 = all_scores[candidates] if route.documents else all_scores
-            weight = self.calibration.dense_weight
-            score = weight * score + (1 - weight) * _minmax(bm25)
-        lift = self._exemplar_lift(query, exclude_exemplar)
-        if lift is not None:
-            score = score + lift[candidates]
+            score = calibration.dense_weight * score + (1 - calibration.dense_weight) * _minmax(bm25)
+        closest = float(cosine.max()) if len(cosine) else 0.0
+        unlifted = score
+        exemplar_cosine = self._exemplar_cosine(query, exclude_exemplar)
+        if exemplar_cosine is not None:
+            near = exemplar_cosine[candidates]
+            floor = calibration.exemplar_floor
+            score = score + calibration.exemplar_weight * np.clip((near - floor) / (1 - floor), 0.0, 1.0)
+            closest = max(closest, float(near.max()))
+        evidence = closest - calibration.unanswered_weight * self._unanswered_cosine(query, exclude_exemplar)
         top = _top(score, max(k * 4, 12))
+        if not route.documents and unlifted is not score:  # the best before the lift may be the town's own
+            top += [i for i in _top(unlifted, max(k * 4, 12)) if i not in top]
+            top.sort(key=lambda i: -score[i])
         hits = [
             Hit(
                 self.clauses[int(candidates[i])],
@@ -202,14 +245,26 @@ class Searcher:
             for i in top
         ]
         if not route.documents:
-            hits = PolicyIndex._own_first(hits)
+            basis = {self.clauses[int(candidates[i])].key: float(unlifted[i]) for i in top}
+            hits = PolicyIndex._own_first(hits, basis)
         hits = hits[:k]
-        similarity = float(cosine.max()) if len(cosine) else 0.0
-        confident = similarity >= self.calibration.refuse_below
+        confident = evidence >= calibration.refuse_below
         reason = "" if confident else "no clause is close enough in meaning to the question"
         if hits:
             hits[0] = replace(hits[0], sentence=self._best_sentence(hits[0].clause, query, terms))
-        return Answer(question, hits, confident, reason, terms, similarity, route.documents)
+        return Answer(question, hits, confident, reason, terms, evidence, route.documents)
+
+    def _as_read(self, text: str) -> str:
+        """What the model reads: abbreviations spelled out and typos corrected (a question and an exemplar
+        alike, each without its town's name)."""
+        assert self.embedder is not None
+        return self.lexical.normalise(text, self.embedder.knows) if self.techniques.normalise else text
+
+    def _cosine(self, query: np.ndarray, candidates: np.ndarray | None) -> np.ndarray:
+        """Each candidate clause's cosine with the question; None: every clause (the matrix itself, as
+        indexing would copy it)."""
+        assert self.vectors is not None
+        return (self.vectors if candidates is None else self.vectors[candidates]) @ query
 
     def _lexical_answer(
         self,
@@ -266,6 +321,14 @@ class Searcher:
             while len(self._sentences) > SENTENCE_CACHE:
                 self._sentences.popitem(last=False)
         return vector
+
+
+def _leave_out(similarity: np.ndarray, exemplars: list[Exemplar], text: str | None) -> None:
+    """Leave-one-out on the tuning split: a question is not its own exemplar."""
+    if text is not None:
+        for i, exemplar in enumerate(exemplars):
+            if exemplar.text == text:
+                similarity[i] = -1.0
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

@@ -99,7 +99,7 @@ class Answer:
     confident: bool
     reason: str = ""
     terms: dict[str, float] = field(default_factory=dict)
-    similarity: float | None = None  # the dense cosine behind the confidence test (None: lexical mode)
+    similarity: float | None = None  # the dense evidence behind the confidence test (None: lexical mode)
     routed_to: tuple[str, ...] = ()  # the documents of the town(s) the question names
 
 
@@ -343,11 +343,14 @@ class PolicyIndex:
         return min(1.0, matched / total) if total else 0.0
 
     @staticmethod
-    def _own_first(hits: list[Hit]) -> list[Hit]:
-        """The organisation's own documents first among comparable answers; the others follow as 'elsewhere'."""
+    def _own_first(hits: list[Hit], basis: dict[str, float] | None = None) -> list[Hit]:
+        """The organisation's own documents first among comparable answers; the others follow as 'elsewhere'.
+        `basis`: the scores to compare by, when not the hits' own (the fused search compares before the
+        exemplar lift, as the shipped documents' curated exemplars would otherwise outrank the town's own)."""
         if not hits or all(hit.clause.own for hit in hits):
             return hits
-        floor = hits[0].score * 0.6
-        strong_own = [hit for hit in hits if hit.clause.own and hit.score >= floor]
+        compared = {hit.clause.key: hit.score for hit in hits} if basis is None else basis
+        floor = max(compared[hit.clause.key] for hit in hits) * 0.6
+        strong_own = [hit for hit in hits if hit.clause.own and compared[hit.clause.key] >= floor]
         rest = [hit for hit in hits if hit not in strong_own]
         return strong_own + rest
