@@ -53,7 +53,7 @@ class Calibration:
 CALIBRATIONS = {
     "all-MiniLM-L6-v2": Calibration(),
     "all-mpnet-base-v2": Calibration(
-        dense_weight=0.7, exemplar_weight=0.1, exemplar_floor=0.6, refuse_below=0.3908
+        dense_weight=0.6, exemplar_weight=1.6, exemplar_floor=0.5, unanswered_weight=0.5, refuse_below=0.3031
     ),
 }
 
