@@ -207,6 +207,9 @@ def test_a_curated_unanswerable_question_counts_against_answering(
     assert taught.similarity is not None and plain.similarity is not None
     assert taught.similarity < plain.similarity
     assert [hit.clause.key for hit in taught.hits] == [hit.clause.key for hit in plain.hits]
+    assert (
+        plain.hits[0].sentence and not taught.hits[0].sentence
+    )  # a refused question's nearest clause: no bold
 
 
 def test_held_out_questions_are_never_exemplars() -> None:

@@ -250,7 +250,7 @@ class Searcher:
         hits = hits[:k]
         confident = evidence >= calibration.refuse_below
         reason = "" if confident else "no clause is close enough in meaning to the question"
-        if hits:
+        if hits and confident:  # a refused question's nearest clause is not its answer: nothing in bold
             hits[0] = replace(hits[0], sentence=self._best_sentence(hits[0].clause, query, terms))
         return Answer(question, hits, confident, reason, terms, evidence, route.documents)
 
@@ -288,7 +288,8 @@ class Searcher:
             hits = PolicyIndex._own_first(hits)
         hits = hits[:k]
         confident, reason = self.lexical.lexical_confidence(hits[0])
-        hits[0] = replace(hits[0], sentence=self._best_sentence(hits[0].clause, None, terms))
+        if confident:
+            hits[0] = replace(hits[0], sentence=self._best_sentence(hits[0].clause, None, terms))
         return Answer(question, hits, confident, reason, terms, None, route.documents)
 
     # ----- the sentence to show in bold
