@@ -130,6 +130,10 @@ def test_policy_import_writes_into_the_organisations_own_folder_and_reindexes(tm
     assert result.returncode == 0, result.stderr
     assert "1 clauses" in result.stdout
     assert (tmp_path / "ours" / "rules.json").exists()
+    found = json.loads(
+        flagpost("policy", "ask", "password every 90 days", "--json", cwd=tmp_path, **own).stdout
+    )
+    assert "rules" in [result["document"] for result in found["results"][:3]]
     # the town names its rules its own, as the README says: they come first, before the shipped documents
     # whose curated exemplars would otherwise lift their password clauses above it
     org = (ROOT / "policy_data" / "organization.toml").read_text(encoding="utf-8")

@@ -118,7 +118,7 @@ def test_without_the_model_search_is_lexical_and_says_so(monkeypatch, clauses: l
     assert model_status().startswith("lexical: the model is not installed")
     index = Searcher(clauses, embedder=None)
     answer = index.search("how often do we change the social media password")
-    assert index.mode == "lexical" and answer.similarity is None
+    assert index.mode == "lexical" and answer.evidence is None
     assert answer.confident and answer.hits[0].clause.key == "taber-adm-7-procedure#1.03(f)"
 
 
@@ -160,7 +160,7 @@ def test_exemplar_files_are_scored_within_their_document(fused: Searcher) -> Non
     exemplar_files = [q for q in tuning_questions() if q.labelled == ONE_DOCUMENT]
     assert len(exemplar_files) >= 1000 and {q.kind for q in exemplar_files} >= {"situational", "unanswerable"}
     report = evaluate(fused, exemplar_files[::10], leave_one_out=True)
-    assert report.hit1 >= 0.4  # measured 0.543 on them all (README)
+    assert report.hit1 >= 0.4  # measured 0.548 on them all (README)
     assert {q.labelled for q in ranked_questions()} == {ACROSS_DOCUMENTS}
 
 
@@ -180,8 +180,8 @@ def test_fusion_beats_each_half_alone_on_the_tuning_split(fused: Searcher) -> No
 
 def test_refusal_is_on_the_dense_cosine_of_the_town_stripped_question(fused: Searcher) -> None:
     refused = fused.search("Taber: how many vacation days do I get?")
-    assert not refused.confident and refused.similarity is not None
-    assert refused.similarity < fused.calibration.refuse_below
+    assert not refused.confident and refused.evidence is not None
+    assert refused.evidence < fused.calibration.refuse_below
     answered = fused.search("Taber: how often must we change the social media passwords?")
     assert answered.confident and answered.hits[0].clause.key == "taber-adm-7-procedure#1.03(f)"
 
@@ -204,12 +204,40 @@ def test_a_curated_unanswerable_question_counts_against_answering(
     unanswered = Exemplar("does the town cover my phone plan when I run the rec centre insta from it", None)
     taught = Searcher(clauses, embedder=model, exemplars=[unanswered]).search(question)
     assert plain.confident and not taught.confident
-    assert taught.similarity is not None and plain.similarity is not None
-    assert taught.similarity < plain.similarity
+    assert taught.evidence is not None and plain.evidence is not None
+    assert taught.evidence < plain.evidence
     assert [hit.clause.key for hit in taught.hits] == [hit.clause.key for hit in plain.hits]
     assert (
         plain.hits[0].sentence and not taught.hits[0].sentence
     )  # a refused question's nearest clause: no bold
+
+
+def test_own_documents_come_first_on_the_score_before_the_exemplar_lift(
+    model: Embedder, clauses: list[SearchClause]
+) -> None:
+    shipped = [dataclasses.replace(c, own=False) for c in clauses]
+    ours = SearchClause(
+        "ours", "Ours", "4.1", "Passwords", "Change the social media passwords every 90 days."
+    )
+    documents = sorted({c.document_id for c in clauses})
+    index = Searcher([*shipped, ours], embedder=model, exemplars=curated_exemplars(documents))
+    hits = index.search("how often do we have to change the social media passwords?", k=3).hits
+    assert hits[0].clause.key == "ours#4.1"
+    assert hits[0].score < 0.6 * max(hit.score for hit in hits)  # lifted, the shipped clause is far ahead
+
+
+def test_leave_one_out_leaves_out_unanswerable_exemplars_as_written(
+    model: Embedder, clauses: list[SearchClause]
+) -> None:
+    question = "can i get paid overtime for answering comments at night"
+    plain = Searcher(clauses, embedder=model).search(question).evidence
+    index = Searcher(
+        clauses,
+        embedder=model,
+        exemplars=[Exemplar("Can I get paid overtime for answering comments, at night?", None)],
+    )
+    assert index.search(question).evidence < plain
+    assert index.search(question, exclude_exemplar=question).evidence == pytest.approx(plain)
 
 
 def test_held_out_questions_are_never_exemplars() -> None:

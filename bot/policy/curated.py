@@ -38,7 +38,7 @@ def load_questions(path: Path) -> list[Question]:
     labelled = data.get("labelled", ACROSS_DOCUMENTS)
     if labelled not in (ACROSS_DOCUMENTS, ONE_DOCUMENT, UNANSWERABLE):
         raise ValueError(f"{path.name}: labelled = {labelled!r} is not one of the three kinds")
-    return [
+    questions = [
         Question(
             entry["text"],
             tuple("#".join(answer.split(" ", 1)) for answer in entry.get("answers", [])),
@@ -47,6 +47,11 @@ def load_questions(path: Path) -> list[Question]:
         )
         for entry in data.get("q", [])
     ]
+    for question in questions:
+        documents = {answer.split("#")[0] for answer in question.answers}
+        if (labelled == UNANSWERABLE and documents) or (labelled == ONE_DOCUMENT and len(documents) > 1):
+            raise ValueError(f"{path.name}: {question.text!r} has answers its file's label forbids")
+    return questions
 
 
 def tuning_questions() -> list[Question]:

@@ -164,12 +164,13 @@ def refusal_threshold(
     index: Searcher, questions: list[Question], answered: float = 0.95
 ) -> tuple[float, float]:
     """The highest threshold that still answers `answered` of the answerable questions, and the share of
-    unanswerable ones it refuses."""
+    unanswerable ones it refuses. Every question is searched as the bot searches it, across all documents
+    unless it names a town (not within its labelled document, as `evaluate` scores the exemplar files)."""
     documents = sorted({clause.document_id for clause in index.clauses})
     evidence: dict[bool, list[float]] = {True: [], False: []}
     for question in resolve(questions, documents):
         answer = index.search(question.text, k=1, exclude_exemplar=question.text)
-        evidence[bool(question.answers)].append(answer.similarity or 0.0)
+        evidence[bool(question.answers)].append(answer.evidence or 0.0)
     answerable = sorted(evidence[True])
     if not answerable:
         return 0.0, 0.0

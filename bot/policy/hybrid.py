@@ -41,9 +41,9 @@ class Calibration:
     best hit@1 (then MRR); then the share of the unanswered cosine and the refusal threshold that refuse the
     most unanswerable questions while still answering 95% of answerable ones."""
 
-    dense_weight: float = 0.6  # fused = w · dense + (1 − w) · BM25F, both min–max normalised
+    dense_weight: float = 0.4  # fused = w · dense + (1 − w) · BM25F, both min–max normalised
     exemplar_weight: float = 1.2  # the most an exemplar lifts its clause
-    exemplar_floor: float = 0.5  # an exemplar closer than this cosine starts to lift
+    exemplar_floor: float = 0.4  # an exemplar closer than this cosine starts to lift
     unanswered_weight: float = 0.5  # evidence = best clause/exemplar cosine − w · best unanswered cosine
     refuse_below: float = 0.2833  # the evidence below which the question is refused
 
@@ -80,6 +80,7 @@ NO_EXEMPLARS = ExemplarIndex(
 )
 
 
+WORD = re.compile(r"\w+")
 SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(“\"'])")
 SENTENCE_CACHE = 4096
 
@@ -149,8 +150,16 @@ class Searcher:
             lexical=self.lexical,
             clause_vectors=self.vectors,
         )
-        twin._exemplars = self._exemplars
         twin._sentences = self._sentences
+        reads_alike = (twin.techniques.routing, twin.techniques.normalise) == (
+            self.techniques.routing,
+            self.techniques.normalise,
+        )
+        if reads_alike:
+            twin._exemplars = self._exemplars
+        else:  # exemplars are read as questions are: with or without the town's name, normalised or not
+            twin._cache = self._cache
+            twin.set_exemplars(self.exemplars)
         return twin
 
     # ----- exemplars
@@ -174,9 +183,10 @@ class Searcher:
             answered, vectors[: len(answered)], rows, unanswered, vectors[len(answered) :]
         )
 
-    def _exemplar_cosine(self, query: np.ndarray, exclude: str | None) -> np.ndarray | None:
+    def _exemplar_cosine(
+        self, exemplars: ExemplarIndex, query: np.ndarray, exclude: str | None
+    ) -> np.ndarray | None:
         """Each clause's best cosine between the question and one of its exemplars (−1: none)."""
-        exemplars = self._exemplars
         if not self.techniques.exemplars or not len(exemplars.rows):
             return None
         similarity = exemplars.vectors @ query
@@ -185,8 +195,7 @@ class Searcher:
         np.maximum.at(best, exemplars.rows, similarity)
         return best
 
-    def _unanswered_cosine(self, query: np.ndarray, exclude: str | None) -> float:
-        exemplars = self._exemplars
+    def _unanswered_cosine(self, exemplars: ExemplarIndex, query: np.ndarray, exclude: str | None) -> float:
         if not (self.techniques.exemplars and self.techniques.unanswered) or not exemplars.unanswered:
             return 0.0
         similarity = exemplars.unanswered_vectors @ query
@@ -204,7 +213,7 @@ class Searcher:
         labelled in one document)."""
         route = self.route(question)
         if within:
-            route = Route(within, route.question)
+            route = Route(tuple(d for d in within if d in self.rows), route.question)
         text = route.question
         candidates = (
             np.concatenate([self.rows[d] for d in route.documents])
@@ -225,13 +234,15 @@ class Searcher:
             score = calibration.dense_weight * score + (1 - calibration.dense_weight) * _minmax(bm25)
         closest = float(cosine.max()) if len(cosine) else 0.0
         unlifted = score
-        exemplar_cosine = self._exemplar_cosine(query, exclude_exemplar)
+        exemplars = self._exemplars  # one set for the whole search, whatever a vote swaps in meanwhile
+        exemplar_cosine = self._exemplar_cosine(exemplars, query, exclude_exemplar)
         if exemplar_cosine is not None:
             near = exemplar_cosine[candidates]
             floor = calibration.exemplar_floor
             score = score + calibration.exemplar_weight * np.clip((near - floor) / (1 - floor), 0.0, 1.0)
             closest = max(closest, float(near.max()))
-        evidence = closest - calibration.unanswered_weight * self._unanswered_cosine(query, exclude_exemplar)
+        unanswered = self._unanswered_cosine(exemplars, query, exclude_exemplar)
+        evidence = closest - calibration.unanswered_weight * unanswered
         top = _top(score, max(k * 4, 12))
         if not route.documents and unlifted is not score:  # the best before the lift may be the town's own
             top += [i for i in _top(unlifted, max(k * 4, 12)) if i not in top]
@@ -325,11 +336,17 @@ class Searcher:
 
 
 def _leave_out(similarity: np.ndarray, exemplars: list[Exemplar], text: str | None) -> None:
-    """Leave-one-out on the tuning split: a question is not its own exemplar."""
+    """Leave-one-out on the tuning split: a question is not its own exemplar, nor one that differs from it
+    only in case, spacing or punctuation."""
     if text is not None:
+        own = _as_written(text)
         for i, exemplar in enumerate(exemplars):
-            if exemplar.text == text:
+            if _as_written(exemplar.text) == own:
                 similarity[i] = -1.0
+
+
+def _as_written(text: str) -> str:
+    return " ".join(WORD.findall(text.casefold()))
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

@@ -99,7 +99,7 @@ class Answer:
     confident: bool
     reason: str = ""
     terms: dict[str, float] = field(default_factory=dict)
-    similarity: float | None = None  # the dense evidence behind the confidence test (None: lexical mode)
+    evidence: float | None = None  # the dense evidence behind the confidence test (None: lexical mode)
     routed_to: tuple[str, ...] = ()  # the documents of the town(s) the question names
 
 
