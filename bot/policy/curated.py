@@ -58,9 +58,12 @@ def tuning_questions() -> list[Question]:
     return [q for path in TUNING_FILES if path.is_file() for q in load_questions(path)]
 
 
-def ranked_questions() -> list[Question]:
-    """The tuning questions whose answers name every document's answering clause: ranking is judged on these."""
-    return [q for q in tuning_questions() if q.labelled == ACROSS_DOCUMENTS]
+def ranked_questions(questions: list[Question] | None = None) -> list[Question]:
+    """The questions (by default, the tuning split's) whose answers name every document's answering clause:
+    ranking is judged on these."""
+    return [
+        q for q in (tuning_questions() if questions is None else questions) if q.labelled == ACROSS_DOCUMENTS
+    ]
 
 
 def resolve(questions: list[Question], documents: list[str]) -> list[Question]:

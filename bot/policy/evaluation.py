@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.policy.curated import (
-    ACROSS_DOCUMENTS,
     ONE_DOCUMENT,
     Question,
     load_questions,
@@ -140,7 +139,7 @@ def tune(index: Searcher, questions: list[Question]) -> tuple[Calibration, Repor
     """On the tuning split, leave-one-out: the fusion and exemplar weights with the best hit@1 (then MRR) on
     the questions labelled across documents; then the unanswered weight and refusal threshold that refuse
     the most unanswerable questions while answering ≥ 95% of answerable ones, on every question."""
-    ranked = [q for q in questions if q.labelled == ACROSS_DOCUMENTS]  # as ranked_questions(), of these
+    ranked = ranked_questions(questions)
     best: tuple[tuple[float, float], Calibration] | None = None
     for weight, lift, floor in itertools.product(
         [x / 10 for x in range(3, 10)], [0.0, 0.3, 0.5, 0.8, 1.2, 1.6], [0.4, 0.5, 0.6, 0.7]
